@@ -25,7 +25,10 @@ Path = tuple[PathKey, ...]
 
 Role = Literal["system", "developer", "user", "assistant", "tool"]
 FinishReason = Literal["stop", "tool_calls", "length", "content_filter", "refusal", "other"]
-ToolKind = Literal["function", "custom"]
+ToolKind = Literal["function", "custom", "shell", "local_shell", "apply_patch"]
+"""``function``/``custom`` calls exist in every OpenAI format; ``shell``, ``local_shell`` and
+``apply_patch`` are Responses call items that the harness executes (the Agents SDK's shell and
+apply-patch tools), kept apart so a replay renders them as the same item type."""
 
 
 class WireFormat(enum.StrEnum):
@@ -54,7 +57,10 @@ class ToolCall:
     """A tool call the assistant asked for.
 
     ``arguments`` is the raw argument text as sent on the wire: a JSON object for function tools,
-    free text for custom (freeform) tools such as Codex's ``apply_patch``.
+    free text for custom (freeform) tools such as Codex's ``apply_patch``. Where the wire carries a
+    JSON object instead of text (Anthropic ``tool_use.input``, a Responses ``shell_call.action``
+    or ``apply_patch_call.operation``) it is that object's canonical JSON text
+    (``json.dumps(obj, ensure_ascii=False, separators=(",", ":"))``).
     """
 
     id: str

@@ -1,0 +1,1 @@
+"""Anthropic Messages internals: request parsing, response parsing, rendering."""

@@ -1,0 +1,1 @@
+"""Chat Completions internals: request parsing, response parsing, rendering."""

@@ -1,0 +1,1 @@
+"""Responses internals: item tables, request parsing, response parsing, rendering."""
