@@ -97,3 +97,5 @@ VARIANT_SETS: Table[VariantSet] = Table("variant_sets", VariantSet, 1)
 SESSIONS: Table[SessionRecord] = Table("sessions", SessionRecord, 1)
 COMPILE_REQUESTS: Table[CompileRequest] = Table("compile_requests", CompileRequest, 1)
 EVENTS: Table[Event] = Table("events", Event, 1)
+
+ALL_TABLES = (SKILLS, VARIANTS, VARIANT_SETS, SESSIONS, COMPILE_REQUESTS, EVENTS)

@@ -32,10 +32,7 @@ class RewriteResult:
 
 
 def replacement_text(detection: Detection, variant: VariantRecord) -> str:
-    frontmatter, body = split_variant(variant.text)
-    text = (
-        (frontmatter + "\n" + body if frontmatter else body) if detection.kind == "file" else body
-    )
+    text = variant.text if detection.kind == "file" else split_variant(variant.text)[1]
     if detection.decoration is not None:
         text = detection.decoration.apply(text)
     return text

@@ -8,6 +8,7 @@ straight through.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import threading
@@ -22,7 +23,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from skvm_shim import __version__
 from skvm_shim.config import HARNESS_IDS, JitMode, Settings
 from skvm_shim.pipeline import Pipeline, Replayer
-from skvm_shim.records import SKILLS
+from skvm_shim.records import ALL_TABLES, SKILLS
 from skvm_shim.sdk import hooks
 from skvm_shim.sdk.targets import TARGETS, Target
 from skvm_shim.skills.model import Skill
@@ -59,6 +60,10 @@ class Shim:
         self.registry = SkillRegistry()
         self.store = store if store is not None else _open_store(settings)
         self._owns_store = store is None
+        if self.store is not None:
+            # Creating a table takes LMDB's write lock once; do it now, not on a request.
+            with contextlib.suppress(StoreUnavailable):
+                self.store.prepare(*ALL_TABLES)
         self.problems = self.registry.add_paths(settings.skills_path)
         self.add_skills(skills)
         self._load_traffic_skills()

@@ -10,6 +10,7 @@ response of that call; wrapping it is how the body is observed without being tou
 from __future__ import annotations
 
 import contextvars
+import inspect
 import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 from adapters.wire import format_for_path
 from compiler.marker import INTERNAL_HEADER
 from skvm_shim.pipeline import Call, CallInfo
-from skvm_shim.sdk.responses import attach_observer, build_response
+from skvm_shim.sdk.responses import attach_observer, build_response, prepare_options
 
 if TYPE_CHECKING:
     from skvm_shim.shim import Shim
@@ -169,14 +170,15 @@ def process_response(shim: Shim) -> Wrapper:
 def _synthetic_args(
     client: Any, call: Call, cast_to: Any, options: Any, rest: dict[str, Any]
 ) -> dict[str, Any]:
-    response = build_response(client, options, call.synthesize())
+    stream = bool(rest.get("stream", False))
+    response = build_response(client, options, call.synthesize(), stream=stream)
     if hasattr(client, "_maybe_override_cast_to"):
         cast_to = client._maybe_override_cast_to(cast_to, options)
     return {
         "cast_to": cast_to,
         "options": options,
         "response": response,
-        "stream": bool(rest.get("stream", False)),
+        "stream": stream,
         "stream_cls": rest.get("stream_cls"),
         "retries_taken": 0,
     }
@@ -187,6 +189,7 @@ def _synthetic_sync(
 ) -> Any:
     """Answer with the call's synthetic turn through the SDK's own response parsing."""
     try:
+        options = prepare_options(client, options)
         result = client._process_response(**_synthetic_args(client, call, cast_to, options, rest))
     except Exception as exc:
         call.record_fault("synthesize", exc)
@@ -199,6 +202,9 @@ async def _synthetic_async(
     client: Any, call: Call, cast_to: Any, options: Any, rest: dict[str, Any]
 ) -> Any:
     try:
+        options = prepare_options(client, options)
+        if inspect.isawaitable(options):
+            options = await options
         kwargs = _synthetic_args(client, call, cast_to, options, rest)
         result = await client._process_response(**kwargs)
     except Exception as exc:

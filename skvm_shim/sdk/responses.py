@@ -108,7 +108,7 @@ class _TeeMixin:
             self._observer.finish(incomplete=not self._complete)
 
 
-def build_response(client: Any, options: Any, synthetic: SyntheticResponse) -> Any:
+def build_response(client: Any, options: Any, synthetic: SyntheticResponse, *, stream: bool) -> Any:
     """A complete HTTP response object carrying ``synthetic``, as the client's transport would.
 
     The request is built by the SDK itself so headers it later inspects (raw-response markers)
@@ -125,4 +125,25 @@ def build_response(client: Any, options: Any, synthetic: SyntheticResponse) -> A
         request=request,
     )
     response.elapsed = datetime.timedelta(0)
+    streamed = stream or _streams_body(client, request)
+    if not streamed:
+        response.read()  # what the transport does for a non-streaming call
     return response
+
+
+def prepare_options(client: Any, options: Any) -> Any:
+    """Options as the SDK itself prepares them before building a request.
+
+    anthropic 2.x merges ``extra_body`` and drops its ``Omit`` sentinels inside ``request`` (in
+    ``_copy_and_prepare``); a synthetic answer skips that code, so it is applied here.
+    """
+    prepare = getattr(client, "_copy_and_prepare", None)
+    return prepare(options) if callable(prepare) else options
+
+
+def _streams_body(client: Any, request: Any) -> bool:
+    should = getattr(client, "_should_stream_response_body", None)
+    try:
+        return bool(should(request=request)) if callable(should) else False
+    except Exception:
+        return False
