@@ -8,7 +8,6 @@ straight through.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sys
 import threading
@@ -20,17 +19,12 @@ from typing import Any
 import wrapt
 from opentelemetry.sdk.trace import TracerProvider
 
-from skvm_shim import __version__
 from skvm_shim.config import HARNESS_IDS, JitMode, Settings
-from skvm_shim.pipeline import Pipeline, Replayer
-from skvm_shim.records import ALL_TABLES, SKILLS
+from skvm_shim.pipeline import Replayer
+from skvm_shim.runtime import Runtime, SkillLike
 from skvm_shim.sdk import hooks
 from skvm_shim.sdk.targets import TARGETS, Target
-from skvm_shim.skills.model import Skill
-from skvm_shim.skills.registry import SkillRegistry, load_skill_file
-from skvm_shim.store import Store, StoreUnavailable
-from skvm_shim.telemetry.provider import ScopeFilter, resolve_provider
-from skvm_shim.telemetry.spans import make_tracer
+from skvm_shim.store import Store
 
 log = logging.getLogger("skvm_shim")
 
@@ -38,67 +32,14 @@ _HANDLE: Shim | None = None
 """The one patch handle of the process (the only global state besides configuration)."""
 _LOCK = threading.Lock()
 
-SkillLike = str | Path | Skill
 
+class Shim(Runtime):
+    """The patch handle: a :class:`Runtime` plus the SDK wrappers it installed."""
 
-class Shim:
-    """Everything one ``patch()`` set up: settings, skills, store, tracer, pipeline, wrappers."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        skills: Iterable[SkillLike] = (),
-        tracer_provider: TracerProvider | None = None,
-        replayer: Replayer | None = None,
-        store: Store | None = None,
-    ) -> None:
-        self.settings = settings
-        self.harness = settings.harness
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(settings, **kwargs)
         self.active = False
         self._handles: list[tuple[type[Any], str, Any]] = []
-        self.registry = SkillRegistry()
-        self.store = store if store is not None else _open_store(settings)
-        self._owns_store = store is None
-        if self.store is not None:
-            # Creating a table takes LMDB's write lock once; do it now, not on a request.
-            with contextlib.suppress(StoreUnavailable):
-                self.store.prepare(*ALL_TABLES)
-        self.problems = self.registry.add_paths(settings.skills_path)
-        self.add_skills(skills)
-        self._load_traffic_skills()
-        provider, self._owns_provider = resolve_provider(tracer_provider)
-        self.tracer_provider = provider
-        self.tracer = make_tracer(provider, __version__)
-        self.span_filters: list[ScopeFilter] = []
-        self.pipeline = Pipeline(
-            registry=self.registry,
-            store=self.store,
-            tracer=self.tracer,
-            harness=settings.harness,
-            replayer=replayer,
-        )
-
-    def add_skills(self, skills: Iterable[SkillLike]) -> None:
-        """Register skills given as folders, SKILL.md paths or parsed :class:`Skill` objects."""
-        for item in skills:
-            if isinstance(item, Skill):
-                self.registry.add(item)
-            else:
-                path = Path(item)
-                if path.is_dir() and not (path / "SKILL.md").is_file():
-                    self.problems += self.registry.add_paths([path], source="patch")
-                else:
-                    self.registry.add(load_skill_file(path, source="patch"))
-
-    def _load_traffic_skills(self) -> None:
-        if self.store is None:
-            return
-        try:
-            for _, skill in self.store.scan(SKILLS):
-                self.registry.add(skill)
-        except StoreUnavailable:
-            pass
 
     # -- install / remove -------------------------------------------------------------------------
 
@@ -138,28 +79,11 @@ class Shim:
             except Exception:
                 log.warning("skvm-shim: could not unwrap %s.%s", cls.__qualname__, method)
         self._handles.clear()
-        if self.store is not None:
-            try:
-                self.store.flush(timeout=5)
-            except Exception:
-                log.debug("skvm-shim: store flush at unpatch failed", exc_info=True)
 
     @property
     def wrapped(self) -> list[str]:
         """``module.Class.method`` of every SDK method currently wrapped."""
         return [f"{c.__module__}.{c.__qualname__}.{m}" for c, m, _ in self._handles]
-
-
-def _open_store(settings: Settings) -> Store | None:
-    try:
-        return Store.open(settings.store_path)
-    except Exception as exc:
-        log.warning(
-            "skvm-shim: store at %s unavailable (%s); running without state",
-            settings.store_path,
-            exc,
-        )
-        return None
 
 
 def patch(
@@ -211,8 +135,7 @@ def unpatch() -> None:
     with _LOCK:
         if _HANDLE is not None:
             _HANDLE.uninstall()
-            if _HANDLE.store is not None and _HANDLE._owns_store:
-                _HANDLE.store.close()
+            _HANDLE.close()
         _HANDLE = None
 
 
