@@ -27,6 +27,7 @@ log = logging.getLogger("skvm_shim.sessions")
 
 _HEAD = 16_384
 _MAX_SESSIONS = 10_000
+_COUNT_STEP = 16
 
 
 def session_key(request: Request) -> str:
@@ -56,6 +57,7 @@ class SessionTracker:
         self._store = store
         self._lock = threading.Lock()
         self._by_key: OrderedDict[str, SessionRecord] = OrderedDict()
+        self._saved: dict[str, tuple[object, ...]] = {}
 
     def resolve(self, request: Request, harness: str) -> tuple[SessionRecord, bool]:
         """(session, is_new) for ``request``; the record is shared, mutate it under ``update``."""
@@ -83,11 +85,30 @@ class SessionTracker:
         return record, is_new
 
     def save(self, record: SessionRecord) -> None:
+        """Persist ``record`` when something a restart would need changed.
+
+        The message count changes on every call but only matters for telling a rerun from a
+        continuation, so it rides along with the other changes (and every few calls) instead of
+        costing a store write per LLM call.
+        """
+        signature = (
+            record.id,
+            record.tool_results_seen,
+            record.root_span_id,
+            tuple(sorted(record.pinned.items())),
+            record.message_count // _COUNT_STEP,
+        )
+        with self._lock:
+            if self._saved.get(record.key) == signature:
+                return
+            self._saved[record.key] = signature
+            if len(self._saved) > _MAX_SESSIONS:
+                self._saved.pop(next(iter(self._saved)))
         record.updated_ns = time.time_ns()
         if self._store is None:
             return
         with contextlib.suppress(StoreUnavailable):
-            self._store.put_later(SESSIONS, record.key, record)
+            self._store.put_later(SESSIONS, record.key, record.model_copy(deep=True))
 
     def _load(self, key: str) -> SessionRecord | None:
         if self._store is None:

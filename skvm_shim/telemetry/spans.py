@@ -125,13 +125,11 @@ def start_span(
 
 
 def set_attributes(span: Span, attributes: Mapping[str, Any]) -> None:
-    for key, value in attributes.items():
-        if value is None:
-            continue
-        try:
-            span.set_attribute(key, value)
-        except Exception:
-            log.debug("attribute %s not set", key, exc_info=True)
+    """Set every attribute whose value is not None (one call: the SDK locks once)."""
+    try:
+        span.set_attributes({k: v for k, v in attributes.items() if v is not None})
+    except Exception:
+        log.debug("attributes not set", exc_info=True)
 
 
 def record_fault(span: Span, stage: str, exc: BaseException, faults: list[str]) -> None:
