@@ -79,7 +79,7 @@ def test_variant_rewrite_touches_only_the_skill_text(store: Store) -> None:
     assert call.body["messages"][0]["content"].startswith("Agent prompt.\n\n# CSV statistics")
     assert "COMPILED-VARIANT" in call.body["messages"][0]["content"]
     assert call.body["messages"][1] is body["messages"][1]
-    assert call.bytes_saved == -len("\nCOMPILED-VARIANT\n".encode())
+    assert call.bytes_saved == -len(b"\nCOMPILED-VARIANT\n")
     (span,) = env.spans()
     assert span.attributes["skvm.rewritten"] is True
     assert span.attributes["gen_ai.usage.input_tokens"] == 3

@@ -1,4 +1,4 @@
-"""patch() / unpatch(): idempotent, reversible, deferred, gated, and blind to the shim's own calls."""
+"""patch() and unpatch(): idempotent, reversible, deferred, gated, blind to internal calls."""
 
 from __future__ import annotations
 
