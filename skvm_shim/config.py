@@ -71,6 +71,6 @@ class Settings(BaseModel):
             home=Path(home).expanduser() if home else default_home(),
             skills_path=tuple(Path(p).expanduser() for p in skills.split(os.pathsep) if p.strip()),
             harness=harness,
-            jit=jit,  # type: ignore[arg-type]
+            jit=jit,
             disabled=disabled,
         )

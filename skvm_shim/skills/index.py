@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -208,7 +208,7 @@ class SkillIndex:
             return []
         if lines is None:
             lines = stripped_lines(text)
-        hits = self._anchor_keys & lines
+        hits: Set[str] = self._anchor_keys & lines
         if not hits:
             hits = self._decorated_hits(text)
             if not hits:
