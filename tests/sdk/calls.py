@@ -50,7 +50,13 @@ def _sync(
     fn: Callable[[Any, dict[str, Any]], Coroutine[Any, Any, Result]],
 ) -> Callable[[Any, dict[str, Any]], Result]:
     def run(client: Any, kwargs: dict[str, Any]) -> Result:
-        return asyncio.run(fn(client, kwargs))
+        async def once() -> Result:
+            try:
+                return await fn(client, kwargs)
+            finally:
+                await client.close()  # on this loop, not at garbage collection after it closed
+
+        return asyncio.run(once())
 
     return run
 

@@ -106,10 +106,20 @@ def test_synthetic_turn_has_the_upstream_type_and_skips_the_upstream(
     require(style.sdk)
     kwargs = request_kwargs(style, system="You are an agent.", user="profile data.csv", model=MODEL)
     if style.endpoint == "chat" and style.name in ("helper", "async_helper"):
+        # openai 2.x's helper only auto-parses strict tools; 3.x accepts both.
         kwargs["tools"] = [
             {
                 "type": "function",
-                "function": {"name": "run_command", "parameters": {"type": "object"}},
+                "function": {
+                    "name": "run_command",
+                    "strict": True,
+                    "parameters": {
+                        "type": "object",
+                        "properties": {"command": {"type": "string"}},
+                        "required": ["command"],
+                        "additionalProperties": False,
+                    },
+                },
             }
         ]
     # What a real upstream answer of the same shape looks like to this caller.
