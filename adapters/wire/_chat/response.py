@@ -66,7 +66,12 @@ class JsonParser(JsonBodyParser):
                 text = content if isinstance(content, str) else ""
                 found = tool_calls_of(msg.get("tool_calls"), ())
                 legacy = msg.get("function_call")
-                if isinstance(legacy, dict) and isinstance(name := legacy.get("name"), str):
+                # Some servers (llama.cpp) mirror the first tool call in the legacy field too.
+                if (
+                    not found
+                    and isinstance(legacy, dict)
+                    and isinstance(name := legacy.get("name"), str)
+                ):
                     found.append(ToolCall(name, name, arguments_text(legacy.get("arguments"))))
                 calls = tuple(found)
             finish = _finish(choice.get("finish_reason"))
@@ -118,7 +123,7 @@ class StreamParser(SseStreamParser):
                     if isinstance(call, dict):
                         self._call_delta(call)
             legacy = delta.get("function_call")
-            if isinstance(legacy, dict):
+            if isinstance(legacy, dict) and not (isinstance(calls, list) and calls):
                 self._call_delta({"index": -1, "function": legacy, "legacy": True})
         finish = _finish(choice.get("finish_reason"))
         if finish is not None:
