@@ -553,12 +553,11 @@ class Observer:
                 self.call.fail(error)
                 return
             turn = self._parser.finish() if self._parser is not None else AssistantTurn()
-            parser_error = getattr(self._parser, "error", None)
+            parser_error = self._parser.error if self._parser is not None else None
             if incomplete and self._parser is not None:
                 # The SDK may close the response right after the terminal event, before the tee
                 # sees the end of the body: the stream is complete if the parser saw its end.
-                complete = getattr(self._parser, "complete", None)
-                incomplete = not complete if complete is not None else turn.finish_reason is None
+                incomplete = not self._parser.complete
             ttfc = (
                 (self._first_ns - self.call.start_ns) / 1e9
                 if self._first_ns is not None and self.call.stream

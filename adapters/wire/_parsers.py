@@ -35,11 +35,12 @@ def error_text(error: Any) -> str:
 class JsonBodyParser:
     """Buffers a non-streaming body; the codec reads the document once it is complete."""
 
-    __slots__ = ("_chunks", "error")
+    __slots__ = ("_chunks", "complete", "error")
 
     def __init__(self) -> None:
         self._chunks: list[bytes] = []
         self.error: str | None = None
+        self.complete = False
 
     def feed(self, data: bytes) -> None:
         self._chunks.append(data)
@@ -49,6 +50,7 @@ class JsonBodyParser:
         if not isinstance(doc, dict):
             self.error = "response body is not a JSON object"
             return AssistantTurn()
+        self.complete = True
         try:
             return self._read(doc)
         except _SHAPE_ERRORS:
@@ -59,13 +61,19 @@ class JsonBodyParser:
 
 
 class SseStreamParser:
-    """Decodes SSE and hands each event's JSON object to ``_on_event``; ``[DONE]`` is ignored."""
+    """Decodes SSE and hands each event's JSON object to ``_on_event``.
 
-    __slots__ = ("_decoder", "error")
+    ``complete`` turns true at the stream's terminal event (``[DONE]``, or an event whose type is
+    in the codec's ``TERMINAL_EVENTS``): a stream that ended without it was cut short.
+    """
+
+    __slots__ = ("_decoder", "complete", "error")
+    TERMINAL_EVENTS: frozenset[str] = frozenset()
 
     def __init__(self) -> None:
         self._decoder = SSEDecoder()
         self.error: str | None = None
+        self.complete = False
 
     def feed(self, data: bytes) -> None:
         for event in self._decoder.feed(data):
@@ -80,11 +88,17 @@ class SseStreamParser:
             return AssistantTurn()
 
     def _dispatch(self, name: str | None, data: str) -> None:
-        if not data or data == "[DONE]":
+        if data == "[DONE]":
+            self.complete = True
+            return
+        if not data:
             return
         obj = parse_json(data)
         if not isinstance(obj, dict):
             return
+        kind = obj.get("type")
+        if (kind if isinstance(kind, str) else name) in self.TERMINAL_EVENTS:
+            self.complete = True
         # An event of an unexpected shape is skipped; the rest of the stream still counts.
         with contextlib.suppress(*_SHAPE_ERRORS):
             self._on_event(name, obj)

@@ -16,6 +16,11 @@ class ResponseParser(Protocol):
     still yields its partial turn.
     """
 
+    error: str | None
+    """An error the upstream reported in the body or stream (an error event, a failed response)."""
+    complete: bool
+    """True once the body was whole: the JSON document parsed, or the stream's terminal event."""
+
     def feed(self, data: bytes) -> None: ...
 
     def finish(self) -> AssistantTurn: ...

@@ -95,6 +95,7 @@ class JsonParser(JsonBodyParser):
 
 class StreamParser(SseStreamParser):
     __slots__ = ("_blocks", "_id", "_model", "_stop", "_usage")
+    TERMINAL_EVENTS = frozenset({"message_stop"})
 
     def __init__(self) -> None:
         super().__init__()

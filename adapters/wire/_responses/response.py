@@ -180,6 +180,7 @@ class JsonParser(JsonBodyParser):
 
 class StreamParser(SseStreamParser):
     __slots__ = ("_state",)
+    TERMINAL_EVENTS = _FINAL_EVENTS
 
     def __init__(self) -> None:
         super().__init__()
