@@ -71,7 +71,7 @@ class Detection:
 
 @dataclass(frozen=True, slots=True)
 class _TextResult:
-    index_id: int
+    index_version: int
     matches: tuple[PartMatch, ...]
     catalogue: tuple[str, ...]
 
@@ -94,6 +94,19 @@ class Detector:
         self._lock = threading.Lock()
 
     def scan(self, request: Request) -> list[Detection]:
+        """Every skill in ``request``.
+
+        A skill first seen in this request (a SKILL.md in a tool result) is registered during the
+        scan; the request is then scanned once more, so that catalogues earlier in the same
+        request are reported too.
+        """
+        version = self.registry.index.version
+        found = self._scan_once(request)
+        if self.registry.index.version != version:
+            found = self._scan_once(request)
+        return found
+
+    def _scan_once(self, request: Request) -> list[Detection]:
         found: list[Detection] = []
         for i, message in enumerate(request.messages):
             for part in message.parts:
@@ -153,7 +166,7 @@ class Detector:
         index = self.registry.index
         with self._lock:
             cached = self._cache.get(text)
-            if cached is not None and cached.index_id == id(index):
+            if cached is not None and cached.index_version == index.version:
                 self._cache.move_to_end(text)
                 return cached
         lines = stripped_lines(text)
@@ -162,7 +175,7 @@ class Detector:
         matches = tuple(index.match(h, text) for h in index.candidates(text, lines))
         whole = {m.skill_hash for m in matches}
         catalogue = tuple(h for h in _catalogue_hits(text, lines, index) if h not in whole)
-        result = _TextResult(id(index), matches, catalogue)
+        result = _TextResult(index.version, matches, catalogue)
         with self._lock:
             if text not in self._cache:
                 self._cache_chars += len(text)

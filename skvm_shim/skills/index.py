@@ -8,6 +8,7 @@ exact text, then whitespace-normalised, then as a line-numbered file read.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Set
@@ -158,6 +159,10 @@ def _reproducible_decoration(region: str, after: str = "") -> tuple[LineDecorati
     return LineDecoration(first=first, width=width, sep=sep, trailing_blank=blank), extra
 
 
+_VERSIONS = itertools.count(1)
+"""Index versions: cached scan results are valid only for the index version they were made with."""
+
+
 def stripped_lines(text: str) -> frozenset[str]:
     """The set of stripped lines of ``text``: one pass that serves every line-level test."""
     return frozenset(map(str.strip, text.splitlines()))
@@ -177,6 +182,7 @@ class SkillIndex:
         self._anchor_keys = frozenset(anchors)
         self._anchor_counts = anchor_counts
         self._matchers: dict[str, _SkillMatcher] = {}
+        self.version = next(_VERSIONS)
         self.by_name: dict[str, list[Skill]] = defaultdict(list)
         for skill in skills.values():
             self.by_name[skill.name].append(skill)

@@ -206,3 +206,16 @@ def test_a_text_seen_before_is_not_scanned_again(monkeypatch: pytest.MonkeyPatch
     second = detector.scan(_req(_msg("system", text), _msg("user", "next turn " * 10)))
     assert first == second[:1]
     assert text not in calls
+
+
+def test_catalogue_before_a_newly_learned_skill_is_reported_in_the_same_request() -> None:
+    other = make_skill("log-triage", lines=12)
+    learned = Skill.parse(other)
+    catalogue = (
+        "<available_skills>\n<skill>\n<name>log-triage</name>\n"
+        f"<description>{learned.description}</description>\n</skill>\n</available_skills>"
+    )
+    detector = Detector(SkillRegistry([SKILL]))
+    found = detector.scan(_req(_msg("system", catalogue), _msg("tool", other)))
+    assert sorted(d.kind for d in found) == ["catalogue", "file"]
+    assert {d.skill_hash for d in found} == {learned.hash}
