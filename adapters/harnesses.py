@@ -253,6 +253,10 @@ class HarnessProfile:
     """Where it discovers skills: ``~`` = home, else relative to the project directory."""
     source: str = ""
     """Where the facts come from (captured version, or source code read)."""
+    parallel_tool_calls: bool = False
+    """Runs the tool calls of one assistant turn concurrently (the compiler keeps ILP hints)."""
+    subagents: bool = False
+    """Offers the model a tool that starts a sub-agent (the compiler keeps TLP hints)."""
 
     def shell_tool(self, name: str) -> ShellTool | None:
         return next((t for t in self.shell_tools if t.name == name), None)
@@ -355,6 +359,9 @@ _CLAUDE_CODE = HarnessProfile(
             entry=re.compile(r"^- (?P<name>[^:\n]+): (?P<description>[^\n]*)$", re.M),
         ),
     ),
+    # Agent tool captured; read-only tools of one turn run concurrently.
+    parallel_tool_calls=True,
+    subagents=True,
     skill_dirs=(".claude/skills", "~/.claude/skills"),
     source="captured: @anthropic-ai/claude-code 2.1.197",
 )
@@ -402,6 +409,9 @@ _CODEX = HarnessProfile(
             root=re.compile(r"^- `(?P<root>r\d+)` = `(?P<path>[^`\n]+)`$", re.M),
         ),
     ),
+    # parallel_tool_calls: true in every captured body; multi_agent_v1 spawn_agent.
+    parallel_tool_calls=True,
+    subagents=True,
     skill_dirs=(".agents/skills", "~/.codex/skills", "~/.codex/skills/.system"),
     source="captured: @openai/codex 0.169.0 (exec); shell/shell_command from the binary's"
     " model presets, not captured",
@@ -446,6 +456,9 @@ _PI = HarnessProfile(
             "Use the read tool to load a skill's file when the task matches its description.",
         ),
     ),
+    # pi agent core executes a turn's calls in parallel unless toolExecution='sequential'.
+    parallel_tool_calls=True,
+    subagents=False,
     skill_dirs=(".pi/skills", ".agents/skills", "~/.pi/agent/skills", "~/.agents/skills"),
     source="captured: @mariozechner/pi-coding-agent 0.73.1 (openai-completions,"
     " anthropic-messages, openai-responses)",
@@ -504,6 +517,9 @@ _OPENCODE = HarnessProfile(
             "Use the skill tool to load a skill when a task matches its description.",
         ),
     ),
+    # ai-sdk runs a step's tool calls concurrently; the task tool starts sub-agents.
+    parallel_tool_calls=True,
+    subagents=True,
     skill_dirs=(".opencode/skills", ".claude/skills", "~/.config/opencode/skills"),
     source="captured: opencode-ai 1.18.33 (@ai-sdk/openai-compatible, @ai-sdk/anthropic)",
 )
@@ -541,6 +557,9 @@ _OPENAI_AGENTS = HarnessProfile(
             " a `SKILL.md` file.",
         ),
     ),
+    # the Agents SDK gathers a turn's function tools concurrently.
+    parallel_tool_calls=True,
+    subagents=False,
     skill_dirs=(".agents",),
     source="captured: openai-agents 0.24.0 SandboxAgent + Skills capability"
     " (agents/sandbox/capabilities/skills.py)",
@@ -589,6 +608,9 @@ _HERMES = HarnessProfile(
             intro="## Skills (mandatory)\nBefore replying, scan the skills below.",
         ),
     ),
+    # run_agent dispatches parallel-safe batches concurrently; delegate_task.
+    parallel_tool_calls=True,
+    subagents=True,
     skill_dirs=("~/.hermes/skills",),
     source="from source: hermes-agent 0.19.0 (agent/prompt_builder.py, tools/skills_tool.py,"
     " tools/file_tools.py); not captured",
@@ -613,6 +635,9 @@ _OPENCLAW = HarnessProfile(
             " entries.",
         ),
     ),
+    # pi agent core (parallel); sessions_spawn/subagents tools.
+    parallel_tool_calls=True,
+    subagents=True,
     skill_dirs=("skills", "~/.openclaw/skills"),
     source="from source: openclaw (pi agent core, src/agents/system-prompt.ts); not captured",
 )
@@ -668,6 +693,9 @@ _BARE_AGENT = HarnessProfile(
             intro="## Available Skills",
         ),
     ),
+    # SkVM agent-loop parallelToolExecution is enabled for bare-agent only.
+    parallel_tool_calls=True,
+    subagents=False,
     skill_dirs=("skills",),
     source="from source: SkVM src/adapters/bare-agent.ts, src/core/agent-tools.ts; not captured",
 )

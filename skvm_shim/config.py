@@ -7,6 +7,7 @@ Environment variables (all optional):
 - ``SKVM_HARNESS``: harness id to assume instead of recognising it from the request shape.
 - ``SKVM_JIT``: ``off`` | ``shadow`` | ``on`` (default ``on``).
 - ``SKVM_DISABLE``: any non-empty value other than ``0`` makes ``patch()`` a no-op.
+- ``SKVM_COMPILE``: ``on`` (default) | ``off``: compile skills in the background on first use.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class Settings(BaseModel):
     harness: str | None = None
     jit: JitMode = "on"
     disabled: bool = False
+    compile: bool = True
+    """Serve the runtime's compile requests with a background worker (``SKVM_COMPILE``)."""
 
     @property
     def store_path(self) -> Path:
@@ -67,10 +70,14 @@ class Settings(BaseModel):
         if harness is not None and harness not in HARNESS_IDS:
             raise ValueError(f"SKVM_HARNESS={harness!r} is not one of {', '.join(HARNESS_IDS)}")
         disabled = env.get("SKVM_DISABLE", "").strip() not in ("", "0")
+        compile_mode = env.get("SKVM_COMPILE", "on").strip().lower() or "on"
+        if compile_mode not in ("on", "off"):
+            raise ValueError(f"SKVM_COMPILE must be on or off, not {compile_mode!r}")
         return cls(
             home=Path(home).expanduser() if home else default_home(),
             skills_path=tuple(Path(p).expanduser() for p in skills.split(os.pathsep) if p.strip()),
             harness=harness,
             jit=jit,
             disabled=disabled,
+            compile=compile_mode == "on",
         )

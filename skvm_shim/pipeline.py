@@ -24,7 +24,10 @@ from opentelemetry.trace import Span, SpanKind, Tracer
 from adapters.harnesses import identify_harness
 from adapters.ir import AssistantTurn, Request, ToolCall, ToolResult, WireFormat, tool_schema_hash
 from adapters.wire import ResponseParser, WireCodec, codec_for
-from skvm_shim.models import normalize_model
+from skvm_shim.env_note import EnvNotes, with_env_notes
+from skvm_shim.models import ModelKeys
+from skvm_shim.parallel_calls import ATTRIBUTE as PARALLEL_ATTRIBUTE
+from skvm_shim.parallel_calls import ask_parallel_tool_calls
 from skvm_shim.records import COMPILE_REQUESTS, ORIGINAL, SKILLS, CompileRequest, SessionRecord
 from skvm_shim.rewrite import rewrite
 from skvm_shim.sessions import SessionTracker
@@ -71,12 +74,27 @@ class ReplayQuery:
     harness: str
     skills: tuple[str, ...]
     tool_schema_hash: str
+    loaded: tuple[str, ...] = ()
+    """The skills whose whole text is in the request (file or body detections): a subset of
+    ``skills``, which also holds skills only listed in a catalogue."""
+    span: Span | None = None
+    """The call's span, open during ``decide`` and ``observe``, for the replayer's events."""
+    start_ns: int = 0
+    """When the call began (``time.time_ns()``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayDecision:
+    """A replayer's answer with the span attributes to record once it reached the caller."""
+
+    turn: AssistantTurn
+    attributes: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Replayer(Protocol):
     """Answers a request from learned tool-call templates instead of the model (or declines)."""
 
-    def decide(self, query: ReplayQuery) -> AssistantTurn | None: ...
+    def decide(self, query: ReplayQuery) -> AssistantTurn | ReplayDecision | None: ...
 
     def observe(self, query: ReplayQuery, turn: AssistantTurn) -> None: ...
 
@@ -110,6 +128,8 @@ class Pipeline:
         self.detector = Detector(registry, on_new_skill=self._persist_skill)
         self.sessions = SessionTracker(store)
         self.selector = VariantSelector(store) if store is not None else None
+        self.model_keys = ModelKeys(store)
+        self.env_notes: EnvNotes | None = None
         self._requested: set[str] = set()
         self._lock = threading.Lock()
 
@@ -254,7 +274,7 @@ class Pipeline:
         session.tool_results_seen = len(results)
 
     def _apply_variants(self, call: Call, request: Request, session: SessionRecord) -> None:
-        model = normalize_model(request.model)
+        model = self.model_keys.key(request.model)
         planned = []
         chosen: dict[str, str] = {}
         for detection in call.detections:
@@ -274,10 +294,14 @@ class Pipeline:
                 if variant is not None:
                     planned.append((detection, variant))
         if planned:
-            result = rewrite(call.body, planned)
+            result = rewrite(call.body, with_env_notes(planned, session.id, self.env_notes))
             call.body = result.body
             call.rewritten = result.replaced
             call.bytes_saved = result.bytes_saved
+            call.body, parallel = ask_parallel_tool_calls(
+                call.info.fmt, call.body, (v for _, v in planned)
+            )
+            set_attributes(call.span_or_invalid, {PARALLEL_ATTRIBUTE: parallel})
 
     def _choose(
         self, detection: Detection, model: str, harness: str, session: SessionRecord
@@ -314,9 +338,17 @@ class Pipeline:
             harness=call.harness,
             skills=tuple(sorted({d.skill_hash for d in call.detections})),
             tool_schema_hash=tool_schema_hash(request.tools),
+            loaded=tuple(sorted({d.skill_hash for d in call.detections if d.rewritable})),
+            span=call.span,
+            start_ns=call.start_ns,
         )
         call.replay_query = query
-        call.synthetic = self.replayer.decide(query)
+        decision = self.replayer.decide(query)
+        if isinstance(decision, ReplayDecision):
+            call.synthetic = decision.turn
+            call.replay_attributes = dict(decision.attributes)
+        else:
+            call.synthetic = decision
 
     def _describe(self, call: Call) -> None:
         by_kind: dict[str, set[str]] = {}
@@ -379,6 +411,7 @@ class Call:
         self.bytes_saved = 0
         self.synthetic: AssistantTurn | None = None
         self.replay_query: ReplayQuery | None = None
+        self.replay_attributes: dict[str, Any] = {}
         self._rendered: AssistantTurn | None = None
         self._ended = False
         self._end_lock = threading.Lock()
@@ -436,7 +469,9 @@ class Call:
         """The synthetic answer reached the caller: close the call's span as answered."""
         turn = self._rendered or self.synthetic
         if turn is not None:
-            set_attributes(self.span_or_invalid, {semconv.SYNTHETIC: True})
+            set_attributes(
+                self.span_or_invalid, {semconv.SYNTHETIC: True, **self.replay_attributes}
+            )
             self._finish_turn(turn, synthetic=True)
 
     def fail(self, error: BaseException | None = None, *, status: int | None = None) -> None:

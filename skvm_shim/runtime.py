@@ -14,6 +14,7 @@ from pathlib import Path
 from opentelemetry.sdk.trace import TracerProvider
 
 from skvm_shim import __version__
+from skvm_shim.compilation.attach import attach_compilation
 from skvm_shim.config import Settings
 from skvm_shim.pipeline import Pipeline, Replayer
 from skvm_shim.records import ALL_TABLES, SKILLS
@@ -58,6 +59,9 @@ class Runtime:
         )
         self.tracer_provider = provider
         self.tracer = make_tracer(provider, __version__)
+        if replayer is None and settings.jit != "off" and self.store is not None:
+            replayer = default_replayer(settings, self.store, self.registry)
+        self.replayer = replayer
         self.pipeline = Pipeline(
             registry=self.registry,
             store=self.store,
@@ -65,6 +69,7 @@ class Runtime:
             harness=settings.harness,
             replayer=replayer,
         )
+        self.compile_worker = attach_compilation(self)
 
     def add_skills(self, skills: Iterable[SkillLike]) -> None:
         """Register skills given as folders, SKILL.md paths or parsed :class:`Skill` objects."""
@@ -89,6 +94,8 @@ class Runtime:
 
     def close(self) -> None:
         """Flush queued state and release the store and an owned tracer provider."""
+        if self.compile_worker is not None:
+            self.compile_worker.stop()
         if self.store is not None:
             try:
                 self.store.flush(timeout=5)
@@ -99,6 +106,19 @@ class Runtime:
         if self.owns_provider:
             with contextlib.suppress(Exception):
                 self.tracer_provider.shutdown()
+
+
+def default_replayer(settings: Settings, store: Store, registry: SkillRegistry) -> Replayer | None:
+    """JIT solidification (``SKVM_JIT`` shadow or on) over ``store``; None if it cannot start."""
+    try:
+        from skvm_shim.jit import JitConfig, JitReplayer
+
+        return JitReplayer(
+            store, mode=settings.jit, config=JitConfig.from_env(), skills=registry.get
+        )
+    except Exception as exc:
+        log.warning("skvm-shim: JIT solidification disabled (%s)", exc)
+        return None
 
 
 def open_store(settings: Settings) -> Store | None:

@@ -12,7 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from skvm_shim.models import normalize_model
+from skvm_shim.models import load_aliases, normalize_model
 from skvm_shim.records import ORIGINAL, VARIANT_SETS, VARIANTS, Switch, VariantRecord, VariantSet
 from skvm_shim.skills.model import Skill, content_hash, normalize_text
 from skvm_shim.store import Store, join_key
@@ -105,21 +105,25 @@ def publish_variant(
     reason: str = "published",
     provenance: dict[str, Any] | None = None,
     ilp_groups: int = 0,
+    env_deps: list[dict[str, Any]] | None = None,
 ) -> VariantRecord:
     """Store a variant and make it current for (skill, model, harness), in one transaction.
 
     The switch is appended to the variant set's history with ``reason`` and the provenance as
-    evidence, so every change of what a key serves can be explained later.
+    evidence, so every change of what a key serves can be explained later. ``model`` is keyed by
+    ``normalize_model`` with the stored aliases; ``env_deps`` are the pass-2 dependencies the
+    environment note is rendered from when the variant is served.
     """
     record = VariantRecord(
         id=variant_id_of(text),
         skill_hash=skill.hash,
         skill_name=skill.name,
         text=normalize_text(text),
-        model=normalize_model(model),
+        model=normalize_model(model, load_aliases(store)),
         harness=harness,
         provenance=provenance or {},
         ilp_groups=ilp_groups,
+        env_deps=env_deps or [],
     )
     key = join_key(skill.hash, record.model, harness)
     with store.transaction() as txn:
