@@ -252,8 +252,10 @@ class Pipeline:
         start_ns = session.last_end_ns or end_ns
         context = session_context(session.id, session.root_span_id)
         for result in results[session.tool_results_seen :]:
-            failed = tool_failed(result.text, result.is_error)
             call_part: ToolCall | None = names.get(result.call_id)
+            failed = tool_failed(
+                result.text, result.is_error, tool=call_part.name if call_part else None
+            )
             name = call_part.name if call_part else "unknown"
             tool_span = start_span(
                 self.tracer,

@@ -96,6 +96,10 @@ class Runtime:
         """Flush queued state and release the store and an owned tracer provider."""
         if self.compile_worker is not None:
             self.compile_worker.stop()
+        flush = getattr(self.replayer, "flush", None)
+        if callable(flush):
+            with contextlib.suppress(Exception):
+                flush(5.0)  # the replayer's queued state writes go before the store closes
         if self.store is not None:
             try:
                 self.store.flush(timeout=5)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from functools import cache
+
+from adapters.harnesses import profiles
 
 _FAILURE_PATTERNS = (
     re.compile(r"Traceback \(most recent call last\)"),
@@ -17,16 +20,26 @@ _FAILURE_PATTERNS = (
 _SCAN_CHARS = 4096
 
 
-def tool_failed(text: str, is_error: bool | None = None) -> bool:
+@cache
+def _content_tools() -> frozenset[str]:
+    """Tools whose result is a file's or a skill's content, in any harness we know."""
+    return frozenset(t.name for p in profiles() for t in (*p.read_tools, *p.skill_tools))
+
+
+def tool_failed(text: str, is_error: bool | None = None, *, tool: str | None = None) -> bool:
     """True when the harness flagged the result as an error or its text shows a failure.
 
     A harness that sends ``is_error: false`` for a failed command is common, so the flag can only
-    make a result a failure, never clear one.
+    make a result a failure, never clear one. The result of a read or skill tool (``tool``) is
+    file content, judged by the flag alone.
 
     Only the head and tail of long outputs are examined: failures are reported there, and a tool
     result can be megabytes.
     """
     if is_error:
         return True
+    if tool is not None and tool in _content_tools():
+        # A read returns the file as it is: a line starting "Error:" in a skill is content.
+        return False
     sample = text if len(text) <= 2 * _SCAN_CHARS else text[:_SCAN_CHARS] + text[-_SCAN_CHARS:]
     return any(p.search(sample) for p in _FAILURE_PATTERNS)

@@ -286,3 +286,24 @@ def test_claude_code_numbered_read_is_rewritten_with_its_numbering(store: Store)
     out = call.body["messages"][2]["content"]
     expected_lines = VARIANT.split("\n")
     assert out == "\n".join(f"{i + 1}\t{line}" for i, line in enumerate(expected_lines))
+
+
+def test_a_read_tool_returning_error_text_is_not_a_failed_tool(store: Store) -> None:
+    env = Env(store)
+    read = {"id": "r1", "type": "function", "function": {"name": "read", "arguments": "{}"}}
+    bash = {"id": "b1", "type": "function", "function": {"name": "bash", "arguments": "{}"}}
+    file_text = "# Troubleshooting\n\nError: the log says this when the disk is full.\n"
+    env.call(chat(USER))
+    env.call(
+        chat(
+            USER,
+            {"role": "assistant", "content": None, "tool_calls": [read, bash]},
+            {"role": "tool", "tool_call_id": "r1", "content": file_text},
+            {"role": "tool", "tool_call_id": "b1", "content": file_text},
+        )
+    )
+    outcomes = {
+        s.attributes["gen_ai.tool.name"]: s.attributes["skvm.tool.outcome"]
+        for s in env.spans("execute_tool")
+    }
+    assert outcomes == {"read": "success", "bash": "failure"}
