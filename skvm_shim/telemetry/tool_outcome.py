@@ -23,7 +23,11 @@ _SCAN_CHARS = 4096
 @cache
 def _content_tools() -> frozenset[str]:
     """Tools whose result is a file's or a skill's content, in any harness we know."""
-    return frozenset(t.name for p in profiles() for t in (*p.read_tools, *p.skill_tools))
+    names: set[str] = set()
+    for p in profiles():
+        names.update(t.name for t in p.read_tools)
+        names.update(t.name for t in p.skill_tools)
+    return frozenset(names)
 
 
 def tool_failed(text: str, is_error: bool | None = None, *, tool: str | None = None) -> bool:
