@@ -50,6 +50,7 @@ from skvm_shim.telemetry.tool_outcome import tool_failed
 log = logging.getLogger("skvm_shim.jit")
 
 MARK = "skvmj"
+_MAX_SAVED = 4096
 _MARKED = re.compile(MARK + r"([0-9a-f]{8})s(\d+)x[0-9a-f]{8}$")
 
 ATTR_REPLAYED = "skvm.jit.replayed"
@@ -97,6 +98,7 @@ class JitReplayer:
         self.writer = BackgroundWriter()
         self._skills = skills
         self._lock = threading.Lock()
+        self._saved: dict[str, tuple[object, ...]] = {}
         try:
             self.repo.prepare()
         except StoreUnavailable as exc:
@@ -363,6 +365,25 @@ class JitReplayer:
         return memory
 
     def _save(self, query: ReplayQuery, memory: JitSession) -> None:
+        """Write the session's memory behind, when it changed since it was last written.
+
+        A retried or repeated call changes nothing worth a store write (the step's token and time
+        figures are overwritten in place); every new step, verdict or replayed result does.
+        """
+        signature = (
+            len(memory.skills),
+            len(memory.loaded),
+            len(memory.judged),
+            len(memory.verified),
+            memory.learned,
+            tuple(sorted(memory.meta)),
+        )
+        with self._lock:
+            if self._saved.get(query.session.id) == signature:
+                return
+            self._saved[query.session.id] = signature
+            while len(self._saved) > _MAX_SAVED:
+                self._saved.pop(next(iter(self._saved)))
         memory.updated_ns = time.time_ns()
         with contextlib.suppress(StoreUnavailable):
             self.repo.save_session(query.session.id, memory)

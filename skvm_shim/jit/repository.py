@@ -8,6 +8,7 @@ request pays a single store read and every process sees another's promotions at 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,29 +34,37 @@ from skvm_shim.jit.state import on_relearn
 from skvm_shim.store import Store, StoreUnavailable, Transaction, join_key, key_prefix
 
 _MAX_CACHED_KEYS = 1024
+EMPTY_TTL_S = 0.5
 _MAX_SESSIONS = 4096
 
 
-@dataclass(frozen=True, slots=True)
 class TemplateKey:
-    skills: tuple[str, ...]
-    harness: str
-    schema: str
+    """(skill set, harness, tool-schema hash): what a template is learned under.
 
-    @property
-    def parts(self) -> tuple[str, str, str]:
-        return skill_set_id(self.skills), self.harness, self.schema
+    The joined store keys are computed once: a key is looked up several times per call.
+    """
 
-    @property
-    def key(self) -> str:
-        return join_key(*self.parts)
+    __slots__ = ("harness", "key", "parts", "prefix", "schema", "skills")
+
+    def __init__(self, skills: tuple[str, ...], harness: str, schema: str) -> None:
+        self.skills = skills
+        self.harness = harness
+        self.schema = schema
+        self.parts = (skill_set_id(skills), harness, schema)
+        self.key = join_key(*self.parts)
+        self.prefix = key_prefix(*self.parts)
 
     def record(self, tid: str) -> str:
         return join_key(*self.parts, tid)
 
-    @property
-    def prefix(self) -> str:
-        return key_prefix(*self.parts)
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TemplateKey) and self.parts == other.parts
+
+    def __hash__(self) -> int:
+        return hash(self.parts)
+
+    def __repr__(self) -> str:
+        return f"TemplateKey({self.skills!r}, {self.harness!r}, {self.schema!r})"
 
 
 class Repository:
@@ -65,6 +74,7 @@ class Repository:
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, tuple[int, tuple[TemplateRecord, ...]]] = OrderedDict()
         self._sessions: OrderedDict[str, JitSession] = OrderedDict()
+        self._empty: OrderedDict[str, float] = OrderedDict()
 
     def prepare(self) -> None:
         self.store.prepare(*JIT_TABLES)
@@ -72,9 +82,23 @@ class Repository:
     # -- templates ------------------------------------------------------------------------------
 
     def templates(self, key: TemplateKey) -> tuple[TemplateRecord, ...]:
+        now = time.monotonic()
+        with self._lock:
+            empty_until = self._empty.get(key.key)
+            if empty_until is not None and now < empty_until:
+                # Nothing learned under this key a moment ago: skip the store read. Another
+                # process's first template for it is seen at most EMPTY_TTL_S later.
+                return ()
         stored = self.store.get(KEYS, key.key)
         version = stored.version if stored is not None else -1
+        if stored is None:
+            with self._lock:
+                self._empty[key.key] = now + EMPTY_TTL_S
+                while len(self._empty) > _MAX_CACHED_KEYS:
+                    self._empty.popitem(last=False)
+            return ()
         with self._lock:
+            self._empty.pop(key.key, None)
             cached = self._cache.get(key.key)
             if cached is not None and cached[0] == version:
                 self._cache.move_to_end(key.key)
@@ -152,6 +176,8 @@ class Repository:
             txn.put(TRACES, record_key, TraceSet(traces=traces))
             txn.put(TEMPLATES, record_key, record)
             _bump(txn, key)
+        with self._lock:
+            self._empty.pop(key.key, None)
         return tid, event
 
     def _keep(self, traces: list[Trace]) -> list[Trace]:
