@@ -11,7 +11,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from skvm_shim.jit.config import JitConfig
 from skvm_shim.jit.learn import learn, structure
