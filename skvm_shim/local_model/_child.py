@@ -92,7 +92,15 @@ def main(argv: list[str] | None = None) -> None:
         interrupt_requests=False,
     )
     app = app_module.create_app(server_settings=server_settings, model_settings=[model_settings])
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    from skvm_shim.local_model.normalize import ChatBodyNormalizer
+
+    uvicorn.run(
+        ChatBodyNormalizer(app),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 if __name__ == "__main__":

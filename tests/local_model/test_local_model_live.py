@@ -179,3 +179,26 @@ def test_stop_frees_the_port() -> None:
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("127.0.0.1", port))
+
+
+def test_assistant_tool_call_with_null_content_is_accepted(client: Any) -> None:
+    # What pi and the OpenAI SDKs send back; llama-cpp-python's own request model rejects it.
+    messages: list[dict[str, Any]] = [
+        *task_messages(READ_TASK),
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "read_file", "arguments": '{"path": "README.md"}'},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_1", "content": "# Project\nHello."},
+    ]
+    response = client.chat.completions.create(
+        model=BUNDLED_MODEL_ID, messages=messages, tools=TOOLS, max_tokens=64
+    )
+    assert response.choices[0].finish_reason in ("stop", "tool_calls", "length")
