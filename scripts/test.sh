@@ -5,6 +5,10 @@
 #
 #   bash scripts/test.sh            everything
 #   bash scripts/test.sh --quick    lint, types and the main suite only
+#
+# The local-model tier builds llama-cpp-python from source the first time (about 5 minutes on
+# 2 cores) into .venvs/local and runs the real SmolLM2 model; SKVM_SKIP_LOCAL_MODEL=1 skips it
+# (with a message).
 #   PYTEST_ARGS="-k wire" bash scripts/test.sh --quick
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,3 +60,11 @@ for name in openai2 openai3 anthropic1 anthropic2; do
   "$ROOT/.venvs/sdk-$name/bin/python" -m pip list 2>/dev/null | grep -Ei '^(openai|anthropic|httpx2?) ' || true
   SKVM_SDK_MATRIX="$name" "$ROOT/.venvs/sdk-$name/bin/python" -m pytest -m sdk -q tests/sdk
 done
+
+if [[ -n "${SKVM_SKIP_LOCAL_MODEL:-}" ]]; then
+  log "local model tier: SKIPPED (SKVM_SKIP_LOCAL_MODEL is set)"
+  exit 0
+fi
+log "local model tier (.venvs/local; llama.cpp is built from source the first time)"
+make_venv local -e ".[local,test,openai]"
+"$ROOT/.venvs/local/bin/python" -m pytest -q tests/local_model
