@@ -19,20 +19,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-JitMode = Literal["off", "shadow", "on"]
+from adapters.harnesses import HARNESS_IDS
 
-HARNESS_IDS: tuple[str, ...] = (
-    "generic",
-    "bare-agent",
-    "openclaw",
-    "hermes",
-    "claude-code",
-    "codex",
-    "pi",
-    "opencode",
-    "openai-agents",
-)
-"""Harness ids, spelled the same in store keys, CLI flags and spans (DESIGN.md)."""
+JitMode = Literal["off", "shadow", "on"]
 
 
 def default_home() -> Path:

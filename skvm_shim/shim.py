@@ -19,7 +19,8 @@ from typing import Any
 import wrapt
 from opentelemetry.sdk.trace import TracerProvider
 
-from skvm_shim.config import HARNESS_IDS, JitMode, Settings
+from adapters.harnesses import HARNESS_IDS
+from skvm_shim.config import JitMode, Settings
 from skvm_shim.pipeline import Replayer
 from skvm_shim.runtime import Runtime, SkillLike
 from skvm_shim.sdk import hooks

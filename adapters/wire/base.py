@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from adapters.ir import AssistantTurn, Request, WireFormat
@@ -26,23 +27,37 @@ class ResponseParser(Protocol):
     def finish(self) -> AssistantTurn: ...
 
 
-class WireCodec(Protocol):
+@dataclass(frozen=True, slots=True)
+class Codec:
+    """A wire format as data: its parser, renderers and error shape (one shared instance each).
+
+    ``render_json`` / ``render_sse`` raise ValueError for a turn the format cannot carry (see each
+    codec module's docstring) before producing any output, so a replay can fall through cleanly.
+    """
+
     format: WireFormat
+    parse: Callable[[Mapping[str, Any]], Request]
+    json_parser: Callable[[], ResponseParser]
+    stream_parser: Callable[[], ResponseParser]
+    render_json_fn: Callable[[AssistantTurn], bytes]
+    render_sse_fn: Callable[[AssistantTurn], list[bytes]]
+    error_fn: Callable[[int, str, str | None], bytes]
 
     def parse_request(self, body: Mapping[str, Any]) -> Request:
-        """Parse a request body; unknown fields and part types are skipped, never fatal."""
-        ...
+        return self.parse(body)
 
-    def response_parser(self, *, stream: bool) -> ResponseParser: ...
+    def response_parser(self, *, stream: bool) -> ResponseParser:
+        return self.stream_parser() if stream else self.json_parser()
 
     def render_json(self, turn: AssistantTurn) -> bytes:
-        """A complete non-streaming response body for ``turn``."""
-        ...
+        return self.render_json_fn(turn)
 
     def render_sse(self, turn: AssistantTurn) -> list[bytes]:
-        """The SSE stream for ``turn``, one element per event (each ending in a blank line)."""
-        ...
+        return self.render_sse_fn(turn)
 
     def render_error(self, status: int, message: str, *, kind: str | None = None) -> bytes:
-        """An error body in the shape this API's clients expect for ``status``."""
-        ...
+        return self.error_fn(status, message, kind)
+
+
+WireCodec = Codec
+"""What the rest of the shim programs against: a codec, whichever format it is."""

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from adapters.harnesses import HARNESS_IDS
 from compiler import (
     TCP,
     ProfileLoadError,
@@ -36,7 +37,6 @@ from skvm_shim.compilation.publish import (
     compile_and_publish,
     compile_job,
 )
-from skvm_shim.config import HARNESS_IDS
 from skvm_shim.profiles_store import ProfileStore
 
 

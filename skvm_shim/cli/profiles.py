@@ -8,12 +8,12 @@ from typing import Any
 import click
 from rich.table import Table
 
+from adapters.harnesses import HARNESS_IDS
 from compiler import MONOTONE_RULE, PRIMITIVES, TCP, ProfileLoadError
 from compiler.model_ids import model_key
 from compiler.profiles import read_profile_file, read_profile_folder
 from skvm_shim.cli.common import echo_json, json_option
 from skvm_shim.cli.store_access import BadInput, console, open_store
-from skvm_shim.config import HARNESS_IDS
 from skvm_shim.models import add_alias, load_aliases, normalize_model, remove_alias
 from skvm_shim.profiles_store import ImportOutcome, ProfileStore, StoredProfile
 from skvm_shim.store import StoreUnavailable

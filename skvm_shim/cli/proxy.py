@@ -22,7 +22,8 @@ from skvm_shim.proxy import (
 from skvm_shim.proxy.auth import check_bind
 from skvm_shim.proxy.forward import DEFAULT_TIMEOUT_S
 from skvm_shim.proxy.harness_env import render
-from skvm_shim.proxy.server import bind_socket, connect_host, quiet_upstream_cuts, server_config
+from skvm_shim.proxy.server import connect_host, quiet_upstream_cuts, server_config
+from skvm_shim.serving import bind_socket
 
 _MIB = 1024 * 1024
 

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
-import threading
-import time
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -24,11 +21,9 @@ from skvm_shim.proxy.app import MAX_BODY, ProxyApp
 from skvm_shim.proxy.auth import check_bind
 from skvm_shim.proxy.forward import DEFAULT_TIMEOUT_S, UpstreamCut
 from skvm_shim.runtime import Runtime, SkillLike
+from skvm_shim.serving import ThreadedServer
 
 log = logging.getLogger("skvm_shim.proxy")
-
-_START_TIMEOUT_S = 10.0
-_STOP_TIMEOUT_S = 5.0
 
 
 class _CutFilter(logging.Filter):
@@ -53,24 +48,6 @@ def quiet_upstream_cuts() -> None:
     logger = logging.getLogger("uvicorn.error")
     if _CUT_FILTER not in logger.filters:
         logger.addFilter(_CUT_FILTER)
-
-
-def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening TCP socket.
-
-    ``proto`` must be ``IPPROTO_TCP``: asyncio sets ``TCP_NODELAY`` only on accepted sockets
-    whose protocol says TCP, and without it small responses wait ~40 ms for delayed ACKs.
-    """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host.strip("[]"), port))
-        sock.listen(1024)
-    except OSError:
-        sock.close()
-        raise
-    return sock
 
 
 def server_config(
@@ -140,7 +117,6 @@ class ProxyServer:
     ) -> None:
         check_bind(host, allow_remote=allow_remote, token=token)
         self.host = host
-        self._port = port
         self._owns_runtime = runtime is None
         if runtime is None:
             settings = Settings.from_env()
@@ -158,50 +134,21 @@ class ProxyServer:
             max_body=max_body,
             upstream_timeout=upstream_timeout,
         )
-        self._log_level = log_level
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
+        self._serving = ThreadedServer(
+            server_config(self.app, log_level=log_level), host=host, port=port, name="skvm-proxy"
+        )
         self._closed = False
 
     def start(self) -> ProxyServer:
-        if self._thread is not None:
-            raise RuntimeError("ProxyServer is already running")
         if self._closed:
             raise RuntimeError("ProxyServer was stopped; create a new one")
         quiet_upstream_cuts()
-        sock = bind_socket(self.host, self._port)
-        self._port = sock.getsockname()[1]
-        server = uvicorn.Server(server_config(self.app, log_level=self._log_level))
-        thread = threading.Thread(
-            target=server.run,
-            kwargs={"sockets": [sock]},
-            name=f"skvm-proxy:{self._port}",
-            daemon=True,
-        )
-        self._server, self._thread, self._socket = server, thread, sock
-        thread.start()
-        deadline = time.monotonic() + _START_TIMEOUT_S
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("skvm-shim proxy failed to start")
-            time.sleep(0.001)
+        self._serving.start()
         return self
 
     def stop(self) -> None:
         """Stop serving, close the upstream pool and (if owned) the runtime; idempotent."""
-        server, thread, sock = self._server, self._thread, self._socket
-        self._server = self._thread = self._socket = None
-        if server is not None:
-            server.should_exit = True
-        if thread is not None:
-            thread.join(_STOP_TIMEOUT_S)
-            if thread.is_alive() and server is not None:
-                server.force_exit = True
-                thread.join(_STOP_TIMEOUT_S)
-        if sock is not None:
-            sock.close()
+        self._serving.stop()
         if not self._closed:
             self._closed = True
             if self._owns_runtime:
@@ -220,12 +167,12 @@ class ProxyServer:
 
     @property
     def port(self) -> int:
-        return self._port
+        return self._serving.port
 
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT``: the Anthropic base URL; add ``/v1`` for OpenAI clients."""
-        return f"http://{connect_host(self.host)}:{self._port}"
+        return f"http://{connect_host(self.host)}:{self.port}"
 
     @property
     def openai_base_url(self) -> str:
@@ -238,7 +185,7 @@ class ProxyServer:
         adds tasks only while it is in flight.
         """
         loop = self.app.loop
-        if loop is None or self._thread is None:
+        if loop is None or not self._serving.running:
             raise RuntimeError("ProxyServer is not running")
 
         async def count() -> int:
@@ -249,7 +196,7 @@ class ProxyServer:
     @property
     def open_connections(self) -> int:
         """Client connections the server holds open right now (leak diagnostics)."""
-        server = self._server
+        server = self._serving.server
         return len(server.server_state.connections) if server is not None else 0
 
     def harness_base_url(self, harness: str) -> str:

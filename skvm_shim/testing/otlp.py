@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +23,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from skvm_shim.serving import ThreadedServer
 
 
 @dataclass(frozen=True)
@@ -54,15 +55,14 @@ class OtlpReceiver:
         self._lock = threading.Lock()
         self._spans: list[ReceivedSpan] = []
         self.jsonl = jsonl
-        self.port = port
         self.app = Starlette(routes=[Route("/v1/traces", self._traces, methods=["POST"])])
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        config = uvicorn.Config(self.app, log_level="warning", log_config=None, lifespan="off")
+        self._serving = ThreadedServer(config, host="127.0.0.1", port=port, name="otlp-receiver")
 
     @property
     def endpoint(self) -> str:
         """The base URL to give an exporter (``OTEL_EXPORTER_OTLP_ENDPOINT``)."""
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://127.0.0.1:{self._serving.port}"
 
     @property
     def spans(self) -> list[ReceivedSpan]:
@@ -106,26 +106,11 @@ class OtlpReceiver:
         )
 
     def __enter__(self) -> OtlpReceiver:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self.port))
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", log_config=None, lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 5
-        while not self._server.started and time.monotonic() < deadline:
-            time.sleep(0.01)
+        self._serving.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._serving.stop()
 
 
 def _spans_of(message: Any) -> Iterator[ReceivedSpan]:

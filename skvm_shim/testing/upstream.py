@@ -22,10 +22,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
-import socket
 import sys
-import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -33,14 +30,12 @@ from typing import Any
 
 import uvicorn
 
+from skvm_shim.serving import ThreadedServer, bind_socket
 from skvm_shim.testing._app import DEFAULT_MODELS, ScriptedApp, StreamCut, silence_scripted_cuts
 from skvm_shim.testing._state import RecordedRequest, UpstreamState
 from skvm_shim.testing.script import Turn, TurnLike, as_turn, load_script
 
 __all__ = ["RecordedRequest", "ScriptedUpstream", "StreamCut", "create_app", "main"]
-
-_START_TIMEOUT_S = 5.0
-_STOP_TIMEOUT_S = 5.0
 
 
 def create_app(
@@ -78,21 +73,6 @@ def _server_config(app: ScriptedApp, log_level: str, *, own_logging: bool) -> uv
     )
 
 
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # proto must be IPPROTO_TCP, not 0: asyncio only sets TCP_NODELAY on accepted sockets whose
-    # proto says TCP, and without it every response pays a 40 ms Nagle/delayed-ACK stall.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(128)
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
 class ScriptedUpstream:
     """The scripted app served by uvicorn on a background thread (a context manager).
 
@@ -113,50 +93,23 @@ class ScriptedUpstream:
     ) -> None:
         self.app = create_app(*turns, default=default, models=models, max_log=max_log)
         self.host = host
-        self._port = port
-        self._log_level = log_level
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
+        self._serving = ThreadedServer(
+            _server_config(self.app, log_level, own_logging=False),
+            host=host,
+            port=port,
+            name="scripted-upstream",
+        )
 
     # Lifecycle
 
     def start(self) -> ScriptedUpstream:
-        if self._thread is not None:
-            raise RuntimeError("ScriptedUpstream is already running")
         silence_scripted_cuts()
-        sock = _bind(self.host, self._port)
-        self._port = sock.getsockname()[1]
-        server = uvicorn.Server(_server_config(self.app, self._log_level, own_logging=False))
-        thread = threading.Thread(
-            target=server.run,
-            kwargs={"sockets": [sock]},
-            name=f"scripted-upstream:{self._port}",
-            daemon=True,
-        )
-        self._server, self._thread, self._socket = server, thread, sock
-        thread.start()
-        deadline = time.monotonic() + _START_TIMEOUT_S
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("scripted upstream failed to start")
-            time.sleep(0.001)
+        self._serving.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and release the thread and socket (idempotent)."""
-        server, thread, sock = self._server, self._thread, self._socket
-        self._server = self._thread = self._socket = None
-        if server is not None:
-            server.should_exit = True
-        if thread is not None:
-            thread.join(_STOP_TIMEOUT_S)
-            if thread.is_alive() and server is not None:
-                server.force_exit = True
-                thread.join(_STOP_TIMEOUT_S)
-        if sock is not None:
-            sock.close()
+        self._serving.stop()
 
     def __enter__(self) -> ScriptedUpstream:
         return self.start()
@@ -173,13 +126,19 @@ class ScriptedUpstream:
 
     @property
     def port(self) -> int:
-        return self._port
+        return self._serving.port
+
+    @property
+    def open_connections(self) -> int:
+        """Client connections the server holds open right now (for leak tests)."""
+        server = self._serving.server
+        return len(server.server_state.connections) if server is not None else 0
 
     @property
     def base_url(self) -> str:
         """``http://HOST:PORT``: what Anthropic clients take (they add ``/v1/messages``)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self._port}"
+        return f"http://{host}:{self.port}"
 
     @property
     def openai_base_url(self) -> str:
@@ -263,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         turns = ()
     app = create_app(*turns, models=args.models or DEFAULT_MODELS, max_log=args.max_log, **kwargs)
     silence_scripted_cuts()
-    sock = _bind(args.host, args.port)
+    sock = bind_socket(args.host, args.port, backlog=128)
     host, port = sock.getsockname()[:2]
     print(f"http://{f'[{host}]' if ':' in host else host}:{port}", flush=True)
     try:

@@ -86,7 +86,7 @@ FAULTS = {
     "detect": ("skvm_shim.skills.detect.Detector.scan", "detect", False),
     "store": ("skvm_shim.variants.VariantSelector.choose", "rewrite", False),
     "rewrite": ("skvm_shim.pipeline.rewrite", "rewrite", False),
-    "parse": ("adapters.wire.chat_completions.CODEC.parse_request", "parse", False),
+    "parse": ("adapters.wire codec parse", "parse", False),
     "span": ("skvm_shim.pipeline.Pipeline._describe", "span", True),
     "tools": ("skvm_shim.pipeline.Pipeline._report_tool_results", "tools", True),
 }
@@ -102,7 +102,18 @@ def test_internal_faults_pass_the_call_through_and_show_on_the_span(
 ) -> None:
     require("openai")
     target, stage, rewritten = FAULTS[fault]
-    monkeypatch.setattr(target, _faulty(RuntimeError(f"injected {fault} fault")))
+    boom = _faulty(RuntimeError(f"injected {fault} fault"))
+    if fault == "parse":  # codecs are frozen data: swap in a copy whose parser fails
+        import dataclasses
+
+        import adapters.wire
+        from adapters.ir import WireFormat
+
+        fmt = WireFormat.CHAT_COMPLETIONS
+        faulty = dataclasses.replace(adapters.wire.codec_for(fmt), parse=boom)
+        monkeypatch.setitem(adapters.wire._CODECS, fmt, faulty)
+    else:
+        monkeypatch.setattr(target, boom)
     (style,) = [s for s in STYLES if s.id == "openai-chat-stream"]
     upstream.script("answer despite the fault")
     client = make_client(style, base_url=upstream.openai_base_url, api_key=API_KEY)
