@@ -7,6 +7,7 @@ request carries ``X-Skvm-Internal: 1`` so the shim never intercepts its own comp
 
 from __future__ import annotations
 
+import importlib
 import json
 from typing import Any, Protocol
 
@@ -72,19 +73,14 @@ class OpenAIJsonLlm:
         self._model = model
         self._adapted: dict[str, Any] = {}
         self._max_tokens = max_tokens
-        if client is None:
-            try:
-                import openai
-            except ImportError as exc:  # pragma: no cover - depends on the environment
-                raise LlmError("the openai package is not installed") from exc
-            client = openai.OpenAI(
-                base_url=base_url,
-                api_key=api_key,
-                timeout=timeout,
-                max_retries=max_retries,
-                default_headers=INTERNAL_HEADERS,
-            )
-        self._client = client
+        self._client = client or _sdk_client(
+            "openai",
+            "OpenAI",
+            base_url=base_url,
+            api_key=api_key,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
 
     def complete(
         self,
@@ -143,19 +139,14 @@ class AnthropicJsonLlm:
         self.name = f"anthropic/{model}"
         self._model = model
         self._max_tokens = max_tokens
-        if client is None:
-            try:
-                import anthropic
-            except ImportError as exc:  # pragma: no cover - depends on the environment
-                raise LlmError("the anthropic package is not installed") from exc
-            client = anthropic.Anthropic(
-                base_url=base_url,
-                api_key=api_key,
-                timeout=timeout,
-                max_retries=max_retries,
-                default_headers=INTERNAL_HEADERS,
-            )
-        self._client = client
+        self._client = client or _sdk_client(
+            "anthropic",
+            "Anthropic",
+            base_url=base_url,
+            api_key=api_key,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
 
     def complete(
         self,
@@ -210,3 +201,12 @@ def make_llm(
     if provider == "openai":
         return OpenAIJsonLlm(model, **kwargs)
     return AnthropicJsonLlm(model, **kwargs)
+
+
+def _sdk_client(package: str, cls: str, **kwargs: Any) -> Any:
+    """An SDK client whose every request carries the shim-internal marker (never intercepted)."""
+    try:
+        module = importlib.import_module(package)
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise LlmError(f"the {package} package is not installed") from exc
+    return getattr(module, cls)(default_headers=INTERNAL_HEADERS, **kwargs)
