@@ -49,7 +49,8 @@ def main() -> int:
     shim = skvm_shim.patch(skills=[skills_dir], tracer_provider=provider)
     assert shim.store is not None
 
-    # A variant for this model, as the compiler would produce it: one explicit default command.
+    # A variant for this model, written by hand for the demo in the style of a pass-1 edit: one
+    # explicit default command. `skvm-shim compile` produces variants from a capability profile.
     variant = (
         skill.text.replace(
             "1. Inspect the file header",
@@ -112,7 +113,8 @@ def main() -> int:
     skill_result = next(
         (m["content"] for m in requests[1].body["messages"] if m.get("role") == "tool"), ""
     )
-    print("\nthe model received the compiled variant in place of SKILL.md:")
+    print("\nthe model received the stored variant in place of SKILL.md (hand-written here;")
+    print("`skvm-shim compile` produces them from a capability profile):")
     for line in skill_result.splitlines()[6:12]:
         print("  |", line)
     stats = json.loads((work / "stats.json").read_text())
