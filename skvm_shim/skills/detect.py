@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from adapters.harnesses import profiles
 from adapters.ir import Path, Request, ToolResult
 from skvm_shim.skills.index import LineDecoration, PartMatch, SkillIndex, stripped_lines
 from skvm_shim.skills.model import Skill, SkillParseError
@@ -21,17 +22,25 @@ from skvm_shim.skills.registry import SkillRegistry
 DetectionKind = Literal["file", "body", "partial", "catalogue", "structured"]
 
 _MIN_SCAN_CHARS = 48
-_CATALOGUE_LINES = frozenset(
-    {
-        "<available_skills>",
-        "<skills_instructions>",
-        "## Skills",
-        "# Skills",
-        "### Available skills",
-        "The following skills are available for use with the Skill tool:",
-    }
-)
-"""Lines that open a skills catalogue in the harnesses we know (ecosystem.md section 7)."""
+
+
+def _catalogue_lines() -> frozenset[str]:
+    """Lines that open a skills catalogue: each harness profile's marker, plus generic headings.
+
+    The harness profiles are the one record of how each harness lists its skills; the detector
+    takes the marker's last line (the distinctive one, e.g. Claude Code's "The following skills
+    are available..." after its ``<system-reminder>``).
+    """
+    lines = {"## Skills", "# Skills"}
+    for harness in profiles():
+        for catalog in harness.catalogs:
+            marker = [line.strip() for line in catalog.start.splitlines() if line.strip()]
+            if marker:
+                lines.add(marker[-1])
+    return frozenset(lines)
+
+
+_CATALOGUE_LINES = _catalogue_lines()
 _CATALOGUE_SUBSTRINGS = ("<available_skills>", "<skills_instructions>", "skills are available")
 _SMALL_TEXT = 16_384
 _CATALOGUE_WINDOW = 65_536
