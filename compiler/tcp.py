@@ -23,7 +23,10 @@ with difficulty, and
    (monotonicity makes that its lower bound), or 0 when there is none;
 4. the model holds a level when its fitted rate is >= 0.75 (a lone 2/3 does not pass, as in SkVM;
    2/3 at L1 under 3/3 at L2 and L3 pools to 8/9 and passes);
-5. the effective level is the highest held level, and ``None`` (not measured) when no level has
+5. a level whose clean instances (at least 2) all failed is never held, nor any level above it:
+   pooling may lift a level that passed sometimes, never one the model failed outright (0/2 at L1
+   under 2/2 at L2 and 4/4 at L3 pools to 6/8 = 0.75, yet the model is L0);
+6. the effective level is the highest held level, and ``None`` (not measured) when no level has
    evidence. It may be lower than SkVM's level, and higher where SkVM's came from runs that
    carry no evidence (a timeout); but a measured level that SkVM's own rule does not give (a
    hand edit such as "Manually set to L0") caps it.
@@ -276,6 +279,8 @@ def _decide(evidence: tuple[LevelEvidence, ...], measured: Level) -> Level | Non
         return None
     held = Level.L0
     for e in evidence:
+        if e.effective >= 2 and e.passes == 0:
+            break  # failed outright: pooling with easier-looking harder levels must not lift it
         if e.fitted is not None and e.fitted >= HOLD_THRESHOLD - 1e-9:
             held = e.level
         else:
