@@ -261,6 +261,10 @@ class _Events:
             if event.get("type") == "turn_end" and self.turns >= self.max_steps:
                 self.capped = True  # the harness would go on; the profile's step budget ends it
                 _stop(proc)
+                # pi may have written the next turn before it stopped: it is past the budget.
+                for _ in stream:
+                    pass
+                return
 
     def _on(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
