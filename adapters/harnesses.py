@@ -10,6 +10,10 @@ were read from the harness's code, not captured.
 Decorations (line-number gutters, envelopes around tool output) are described as regexes with an
 exact inverse, so a caller can lift a skill body out of a tool result, rewrite it, and put it back
 byte for byte: ``decoration.render(decoration.split(text)) == text``.
+
+How each harness reports a failed tool call (:class:`ToolErrors`, a shell tool's
+:class:`ExitStatus`) is data too; the failure texts of pi, Claude Code and Codex were captured
+from the CLIs running failing calls (tests/runtime/test_tool_outcome.py holds them).
 """
 
 from __future__ import annotations
@@ -26,12 +30,14 @@ __all__ = [
     "CatalogMarker",
     "Decorated",
     "Decoration",
+    "ExitStatus",
     "HarnessProfile",
     "ReadTool",
     "Recognition",
     "ShellTool",
     "SkillInjection",
     "SkillTool",
+    "ToolErrors",
     "identify_harness",
     "profile",
     "profiles",
@@ -48,7 +54,7 @@ HARNESS_IDS: tuple[str, ...] = (
     "opencode",
     "openai-agents",
 )
-"""Every harness id, spelled as the store, CLI flags and spans spell it (DESIGN.md)."""
+"""Every harness id, spelled as the store, CLI flags and spans spell it (docs/design.md)."""
 
 CommandKind = Literal["string", "argv"]
 BodyPlace = Literal["result", "sibling_text", "none"]
@@ -140,6 +146,38 @@ def _re(pattern: str) -> re.Pattern[str]:
 
 # ------------------------------------------------------------------------------------ tool shapes
 @dataclass(frozen=True, slots=True)
+class ExitStatus:
+    """Where a shell tool's result states how the command ended.
+
+    Each pattern is searched in the result text and anchored by its author. Group ``code`` is the
+    exit code: non-zero is a failure and zero a success, whatever the output says. A match with
+    ``code`` unset (Codex's envelope of a command still running) says the command has not failed.
+    ``only_on_failure``: the harness writes the status only for a failed command (pi), so a result
+    without it succeeded unless one of the harness's error forms matches.
+    """
+
+    patterns: tuple[re.Pattern[str], ...]
+    only_on_failure: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ToolErrors:
+    """How a harness tells the model that a tool call failed.
+
+    ``flagged``: in a format whose wire has an error flag (Anthropic ``is_error``), the harness
+    sets it on every failed result, a shell command's non-zero exit included, so there a result
+    without the flag succeeded. ``forms``: the texts the harness itself writes for a failed call
+    of any of its tools (its error envelope), searched in the result; each is anchored by its
+    author (``\\A`` a prefix, ``\\Z`` a footer, both the whole text), so a file that merely
+    mentions an error never matches.
+    """
+
+    flagged: bool = False
+    forms: tuple[re.Pattern[str], ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ShellTool:
     """A tool that runs a shell command; ``command_key`` holds it as a string or an argv list."""
 
@@ -147,6 +185,7 @@ class ShellTool:
     command_key: str
     command_kind: CommandKind = "string"
     output: Decoration = PLAIN
+    exit_status: ExitStatus | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +296,8 @@ class HarnessProfile:
     """Runs the tool calls of one assistant turn concurrently (the compiler keeps ILP hints)."""
     subagents: bool = False
     """Offers the model a tool that starts a sub-agent (the compiler keeps TLP hints)."""
+    tool_errors: ToolErrors = ToolErrors()
+    """How it reports a failed tool call (``skvm_shim.telemetry.tool_outcome`` judges by it)."""
 
     def shell_tool(self, name: str) -> ShellTool | None:
         return next((t for t in self.shell_tools if t.name == name), None)
@@ -286,8 +327,53 @@ _AVAILABLE_SKILLS_XML = _re(
 _DASH_ENTRY_WITH_FILE = re.compile(
     r"^- (?P<name>[^:\n]+): (?P<description>[^\n]*) \(file: (?P<location>[^)\n]+)\)$", re.M
 )
-_EXEC_COMMAND = ShellTool("exec_command", "cmd", "string", _EXEC_COMMAND_OUTPUT)
+_EXEC_COMMAND = ShellTool(
+    "exec_command",
+    "cmd",
+    "string",
+    _EXEC_COMMAND_OUTPUT,
+    # The envelope's status line; without it the command is still running.
+    ExitStatus(
+        (
+            _re(
+                r"\AChunk ID: [0-9a-f]+\nWall time: [^\n]*\n"
+                r"(?:Process exited with code (?P<code>-?\d+)\n)?"
+            ),
+        )
+    ),
+)
+_CODEX_SHELL_EXIT = ExitStatus(
+    (
+        _re(r"\AExit code: (?P<code>-?\d+)\nWall time: "),  # freeform output of shell tools
+        _re(r'\A\{"output":.*"metadata":\{"exit_code":(?P<code>-?\d+)'),  # structured output
+    )
+)
 _ALL_FORMATS = frozenset(WireFormat)
+
+# -------------------------------------------------------------------------- shared error reports
+_PI_CORE_ERRORS = ToolErrors(
+    flagged=True,
+    forms=(
+        # A tool that throws: its message is the whole result (pi-agent-core createErrorToolResult).
+        _re(r"\AE[A-Z]{2,}: [^\n]*\Z"),  # node fs: "ENOENT: no such file or directory, access 'p'"
+        _re(r"\ATool \S+ not found\Z"),
+        _re(r'\AValidation failed for tool "[^"\n]*":\n'),
+        _re(r"\AOffset \d+ is beyond end of file \(\d+ lines total\)\Z"),
+        _re(
+            r"\A(?:Path not found|Not a directory|Cannot read directory|Could not edit file"
+            r"|Failed to run (?:fd|ripgrep)): [^\n]*\Z"
+        ),
+        _re(
+            r"\A(?:Could not find (?:the exact text|edits\[\d+\]) in|Found \d+ occurrences of"
+            r" (?:the text|edits\[\d+\]) in|No changes made to) [^\n]*\Z"
+        ),
+        _re(r"\AOperation aborted\Z"),
+        _re(r"(?:\A|\n\n)Command (?:aborted|timed out after \d+ seconds)\Z"),
+    ),
+    description="a tool that throws returns its error message as the whole result (node fs"
+    " errors as 'ENOENT: ...'), flagged isError; bash appends '\\n\\nCommand exited with code"
+    " <n>' (or 'Command timed out after <s> seconds', 'Command aborted') and throws",
+)
 
 # ------------------------------------------------------------------------------------- profiles
 _GENERIC = HarnessProfile(id="generic", formats=_ALL_FORMATS, source="no harness recognised")
@@ -308,7 +394,13 @@ _CLAUDE_CODE = HarnessProfile(
         ),
         tool_sets=(frozenset({"Bash", "Read", "Edit", "Write", "Skill"}),),
     ),
-    shell_tools=(ShellTool("Bash", "command"),),
+    shell_tools=(
+        ShellTool(
+            "Bash",
+            "command",
+            exit_status=ExitStatus((_re(r"\AExit code (?P<code>-?\d+)(?:\n|\Z)"),), True),
+        ),
+    ),
     read_tools=(
         ReadTool(
             "Read",
@@ -364,6 +456,12 @@ _CLAUDE_CODE = HarnessProfile(
     subagents=True,
     skill_dirs=(".claude/skills", "~/.claude/skills"),
     source="captured: @anthropic-ai/claude-code 2.1.197",
+    tool_errors=ToolErrors(
+        flagged=True,
+        forms=(_re(r"\A<tool_use_error>"),),
+        description="every failure has is_error: true; Bash: 'Exit code <n>\\n' + output, other"
+        " tools a message ('File does not exist. ...') or '<tool_use_error>...</tool_use_error>'",
+    ),
 )
 
 _CODEX = HarnessProfile(
@@ -380,8 +478,8 @@ _CODEX = HarnessProfile(
     ),
     shell_tools=(
         _EXEC_COMMAND,
-        ShellTool("shell_command", "command", "string"),
-        ShellTool("shell", "command", "argv"),
+        ShellTool("shell_command", "command", "string", exit_status=_CODEX_SHELL_EXIT),
+        ShellTool("shell", "command", "argv", exit_status=_CODEX_SHELL_EXIT),
     ),
     injections=(
         SkillInjection(
@@ -415,6 +513,17 @@ _CODEX = HarnessProfile(
     skill_dirs=(".agents/skills", "~/.codex/skills", "~/.codex/skills/.system"),
     source="captured: @openai/codex 0.169.0 (exec); shell/shell_command from the binary's"
     " model presets, not captured",
+    tool_errors=ToolErrors(
+        forms=(
+            _re(
+                r"\A(?:exec_command failed|write_stdin failed|apply_patch verification failed"
+                r"|failed to parse function arguments|unsupported call|execution error): "
+            ),
+            _re(r"\Asandbox denied exec error, exit code: "),
+        ),
+        description="function_call_output has no flag; exec_command states 'Process exited with"
+        " code <n>' in its envelope, a call that could not run is '<what> failed: <why>'",
+    ),
 )
 
 _PI_READ_OUTPUT = Decoration(
@@ -443,6 +552,7 @@ _PI = HarnessProfile(
                 " appended and the result flagged as an error",
                 footer=_re(r"\n\nCommand exited with code -?\d+\Z|\Z"),
             ),
+            ExitStatus((_re(r"\n\nCommand exited with code (?P<code>-?\d+)\Z"),), True),
         ),
     ),
     read_tools=(ReadTool("read", "path", _PI_READ_OUTPUT),),
@@ -462,6 +572,7 @@ _PI = HarnessProfile(
     skill_dirs=(".pi/skills", ".agents/skills", "~/.pi/agent/skills", "~/.agents/skills"),
     source="captured: @mariozechner/pi-coding-agent 0.73.1 (openai-completions,"
     " anthropic-messages, openai-responses)",
+    tool_errors=_PI_CORE_ERRORS,
 )
 
 _OPENCODE = HarnessProfile(
@@ -472,7 +583,7 @@ _OPENCODE = HarnessProfile(
         text_markers=("You are opencode,", "You are OpenCode,"),
         tool_sets=(frozenset({"bash", "read", "glob", "grep", "todowrite"}),),
     ),
-    shell_tools=(ShellTool("bash", "command"),),
+    shell_tools=(ShellTool("bash", "command"),),  # the exit code stays in the tool's metadata
     read_tools=(
         ReadTool(
             "read",
@@ -522,6 +633,21 @@ _OPENCODE = HarnessProfile(
     subagents=True,
     skill_dirs=(".opencode/skills", ".claude/skills", "~/.config/opencode/skills"),
     source="captured: opencode-ai 1.18.33 (@ai-sdk/openai-compatible, @ai-sdk/anthropic)",
+    tool_errors=ToolErrors(
+        forms=(
+            _re(
+                r"\A(?:[A-Z]\w*)?Error: "
+            ),  # a thrown error's toString(): 'Error: File not found: p'
+            _re(
+                r"\n\n<bash_metadata>\n(?:bash tool terminated command after exceeding timeout"
+                r"|User aborted the command)[^<]*</bash_metadata>\s*\Z"
+            ),
+            _re(r"\n\n\(Command (?:timed out after \d+ ms|was aborted)\)\Z"),
+        ),
+        description="a tool that throws becomes 'error-text' (is_error in Anthropic Messages):"
+        " the error's toString(), 'Error: File not found: <path>'; bash output carries no exit"
+        " code, only a '<bash_metadata>' footer when it timed out or was aborted",
+    ),
 )
 
 _OPENAI_AGENTS = HarnessProfile(
@@ -563,6 +689,11 @@ _OPENAI_AGENTS = HarnessProfile(
     skill_dirs=(".agents",),
     source="captured: openai-agents 0.24.0 SandboxAgent + Skills capability"
     " (agents/sandbox/capabilities/skills.py)",
+    tool_errors=ToolErrors(
+        forms=(_re(r"\AAn error occurred while running the tool\. Please try again\. Error: "),),
+        description="a function tool that raises returns the SDK's default_tool_error_function"
+        " text; exec_command states its exit code in the Codex envelope",
+    ),
 )
 
 _HERMES = HarnessProfile(
@@ -575,7 +706,15 @@ _HERMES = HarnessProfile(
         ),
         tool_sets=(frozenset({"terminal", "read_file", "skill_view"}),),
     ),
-    shell_tools=(ShellTool("terminal", "command"),),
+    shell_tools=(
+        ShellTool(
+            "terminal",
+            "command",
+            exit_status=ExitStatus(
+                (_re(r'\A\{\s*"output"\s*:.*"exit_code"\s*:\s*(?P<code>-?\d+)'),)
+            ),
+        ),
+    ),
     read_tools=(
         ReadTool(
             "read_file",
@@ -614,6 +753,11 @@ _HERMES = HarnessProfile(
     skill_dirs=("~/.hermes/skills",),
     source="from source: hermes-agent 0.19.0 (agent/prompt_builder.py, tools/skills_tool.py,"
     " tools/file_tools.py); not captured",
+    tool_errors=ToolErrors(
+        forms=(_re(r'\A\{\s*"error"\s*:\s*"'),),
+        description='tools answer JSON: a failure is tool_error()\'s {"error": "..."}, the'
+        ' terminal\'s result carries "exit_code"',
+    ),
 )
 
 _OPENCLAW = HarnessProfile(
@@ -640,6 +784,8 @@ _OPENCLAW = HarnessProfile(
     subagents=True,
     skill_dirs=("skills", "~/.openclaw/skills"),
     source="from source: openclaw (pi agent core, src/agents/system-prompt.ts); not captured",
+    # pi agent core's error results; whether every exec failure is flagged is not known.
+    tool_errors=ToolErrors(forms=_PI_CORE_ERRORS.forms, description=_PI_CORE_ERRORS.description),
 )
 
 _BARE_AGENT = HarnessProfile(
@@ -669,6 +815,7 @@ _BARE_AGENT = HarnessProfile(
                     r"\n(?:stderr:\n.*?\n)?(?:\(output truncated[^\n]*\)\n)?exit code: -?\d+\Z"
                 ),
             ),
+            ExitStatus((_re(r"(?:\A|\n)exit code: (?P<code>-?\d+)\Z"),)),
         ),
     ),
     read_tools=(ReadTool("read_file", "path"),),
@@ -698,6 +845,15 @@ _BARE_AGENT = HarnessProfile(
     subagents=False,
     skill_dirs=("skills",),
     source="from source: SkVM src/adapters/bare-agent.ts, src/core/agent-tools.ts; not captured",
+    tool_errors=ToolErrors(
+        flagged=True,
+        forms=(
+            _re(r"\A(?:Error: |Unknown tool: )[^\n]*\Z"),
+            _re(r"\AHTTP [45]\d\d\n"),  # web_fetch of an error status
+        ),
+        description="skvm_shim/bare_agent/tools.py: 'Error: <why>' (one line), 'Unknown tool: <n>',"
+        " 'HTTP <status>' first for web_fetch; Anthropic results are flagged is_error when not ok",
+    ),
 )
 
 _PROFILES: Mapping[str, HarnessProfile] = {

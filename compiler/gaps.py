@@ -1,7 +1,7 @@
 """Gap analysis (pure) and the choice of transform per gap.
 
 A gap is a requirement of the SCR's current path that the profile's effective level does not
-meet. Per gap (skvm-reference.md 3.2, the rule SkVM describes but never implements):
+meet. Per gap (the rule SkVM's paper describes and its code never implements):
 
 - **compensate** when the gap is one level, the model holds at least L1 and the catalogue has a
   degradation for the required level: make the demand explicit and lower it by one level;

@@ -1,6 +1,6 @@
 """The guard: a gate between a compiled text and serving it.
 
-Checks, against the original SKILL.md (skvm-reference.md 3.4, made strict):
+Checks, against the original SKILL.md (SkVM's ``src/compiler/guard.ts``, made strict):
 1. the frontmatter is byte-identical;
 2. every heading of the original is present, in order; the only heading that may be added is
    pass 3's hints heading, once;

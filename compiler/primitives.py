@@ -1,7 +1,7 @@
 """The 26 primitive capabilities: category, what L1-L3 mean, how to lower a demand by one level.
 
-Level meanings and degradation guidance follow SkVM's catalogue (``src/core/primitives.ts``, as
-paraphrased in skvm-reference.md section 1). The guidance is what pass 1 follows when it
+Level meanings and degradation guidance follow SkVM's catalogue (``src/core/primitives.ts``,
+paraphrased). The guidance is what pass 1 follows when it
 compensates a gap; ``None`` means the demand cannot be lowered without changing the task, so only
 substitution can help.
 """

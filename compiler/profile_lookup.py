@@ -1,6 +1,6 @@
 """Which profile serves a (model, harness) pair: a pure function over a collection of profiles.
 
-Chain (DESIGN.md "Profile lookup"): the exact pair; else the same model measured under another
+Chain (docs/design.md, "Profile lookup"): the exact pair; else the same model measured under another
 harness, ``bare-agent`` first (SkVM's plain loop is the closest to "the model itself"), then the
 newest; else none. Models match by normalised key (see ``compiler.model_ids``) after aliases.
 Among several profiles of one pair, a complete one beats a partial one, then the newest wins.

@@ -7,7 +7,7 @@ also depends on its predecessor unless it names an external input of its own and
 it to earlier results; a step that merges ("combine", "summarise", "compare") depends on every
 earlier step nothing else consumes.
 
-Groups (skvm-reference.md 5.1/5.2): DLP, one step applying one operation to many items (always
+Groups (SkVM's, docs/compiler.md): DLP, one step applying one operation to many items (always
 viable, needs no harness support); ILP, two or more independent single-call steps, or one step
 fanning a single call out over many items; TLP, two or more independent multi-turn sub-tasks.
 ILP/TLP groups are viable only with a shared entry (identical dependencies) or a shared

@@ -1,70 +1,166 @@
 #!/usr/bin/env bash
 # The project's test command (README, CI). Creates the virtual environments it needs under
-# .venvs/, then runs: lint + types, the main test suite, and the SDK matrix (each supported
-# openai/anthropic major in a virtual environment of its own).
+# .venvs/ from pinned versions (scripts/constraints.txt), then runs, in order:
+#
+#   1. lint + types, and the main test suite                  (.venvs/main)
+#   2. the SDK matrix: each supported openai/anthropic major, pinned, in its own environment
+#   3. the newest releases: the newest openai 2.x/3.x and anthropic 1.x/2.x of the day and the
+#      newest of everything else, unpinned; a failure here is a compatibility bug to fix
+#   4. the local-model tier: llama.cpp built portable (no -march=native) once, cached, and the
+#      real SmolLM2 model
 #
 #   bash scripts/test.sh            everything
 #   bash scripts/test.sh --quick    lint, types and the main suite only
-#
-# The local-model tier builds llama-cpp-python from source the first time (about 5 minutes on
-# 2 cores) into .venvs/local and runs the real SmolLM2 model; SKVM_SKIP_LOCAL_MODEL=1 skips it
-# (with a message).
 #   PYTEST_ARGS="-k wire" bash scripts/test.sh --quick
+#
+# Environment:
+#   SKVM_SKIP_NEWEST=1        skip tier 3 (says so)
+#   SKVM_SKIP_LOCAL_MODEL=1   skip tier 4 (says so)
+#   SKVM_LLAMA_NATIVE=1       build llama.cpp for this CPU only (-march=native), cached separately
+#   SKVM_BUILD_CACHE=DIR      where slow builds are kept between runs and clones
+#                             (default: ~/.cache/skvm-shim-build)
+# scripts/lock.sh re-resolves scripts/constraints.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 PY=${PYTHON:-python3}
 QUICK=0
 [[ "${1:-}" == "--quick" ]] && QUICK=1
+CONSTRAINTS="$ROOT/scripts/constraints.txt"
+BUILD_CACHE=${SKVM_BUILD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/skvm-shim-build}
+# The SDK versions each pinned environment tests (constraints.txt pins everything else).
+SDK_MAIN=(openai==3.63.0 anthropic==2.17.0)
+declare -A MATRIX=(
+  [openai2]="openai==2.24.0"
+  [openai3]="openai==3.63.0"
+  [anthropic1]="anthropic==1.17.0"
+  [anthropic2]="anthropic==2.17.0"
+)
+LLAMA_VERSION=0.3.36
+TIMINGS=()
+START=$SECONDS
 
 log() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+timed() {  # timed LABEL COMMAND...: run, and remember how long it took
+  local label=$1 t0=$SECONDS; shift
+  "$@"
+  TIMINGS+=("$(printf '%-44s %5ds' "$label" $((SECONDS - t0)))")
+}
+summary() {
+  log "time per step (total $((SECONDS - START))s)"
+  printf '  %s\n' "${TIMINGS[@]}"
+}
+trap summary EXIT
 
-make_venv() {  # make_venv NAME PIP-ARGS...
-  local dir="$ROOT/.venvs/$1"; shift
+new_venv() {  # new_venv NAME: create .venvs/NAME once
+  local dir="$ROOT/.venvs/$1"
   if [[ ! -x "$dir/bin/python" ]]; then
     "$PY" -m venv "$dir"
     "$dir/bin/python" -m pip install -q --upgrade pip >/dev/null
   fi
-  "$dir/bin/python" -m pip install -q "$@"
 }
 
-log "main environment (.venvs/main)"
-make_venv main -e ".[dev]"
+pinned_venv() {  # pinned_venv NAME PIP-ARGS...: an environment from the pinned versions
+  local name=$1; shift
+  new_venv "$name"
+  "$ROOT/.venvs/$name/bin/python" -m pip install -q -c "$CONSTRAINTS" "$@"
+}
+
+newest_venv() {  # newest_venv NAME PIP-ARGS...: an environment of the newest releases today
+  local name=$1; shift
+  new_venv "$name"
+  "$ROOT/.venvs/$name/bin/python" -m pip install -q --upgrade --upgrade-strategy eager "$@"
+}
+
+versions() {  # versions NAME: the SDK versions an environment really has
+  "$ROOT/.venvs/$1/bin/python" -m pip list 2>/dev/null \
+    | grep -Ei '^(openai|anthropic|openai-agents|httpx2?|llama.cpp.python) ' | tr -s ' ' | paste -sd ',' -
+}
+
+log "main environment (.venvs/main, pinned)"
+timed "install .venvs/main" pinned_venv main -e ".[dev]" "${SDK_MAIN[@]}"
 MAIN="$ROOT/.venvs/main/bin"
+echo "  $(versions main)"
 
 log "ruff"
-"$MAIN/ruff" format --check skvm_shim adapters compiler tests examples
-"$MAIN/ruff" check skvm_shim adapters compiler tests examples
+timed "ruff" bash -c "'$MAIN/ruff' format --check skvm_shim adapters compiler tests examples \
+  && '$MAIN/ruff' check skvm_shim adapters compiler tests examples"
 
 log "mypy"
-"$MAIN/mypy"
+timed "mypy" "$MAIN/mypy"
 
 log "main test suite"
 # shellcheck disable=SC2086
-"$MAIN/python" -m pytest ${PYTEST_ARGS:-}
+timed "main test suite" "$MAIN/python" -m pytest ${PYTEST_ARGS:-}
 
 if [[ $QUICK == 1 ]]; then
   exit 0
 fi
 
 # Each SDK major in its own environment: the shim must work with whatever the harness pins.
-declare -A MATRIX=(
-  [openai2]="openai==2.24.0"
-  [openai3]="openai>=3,<4"
-  [anthropic1]="anthropic>=1,<2"
-  [anthropic2]="anthropic>=2,<3"
-)
 for name in openai2 openai3 anthropic1 anthropic2; do
-  log "SDK matrix: $name (${MATRIX[$name]})"
-  make_venv "sdk-$name" -e ".[test]" "${MATRIX[$name]}"
-  "$ROOT/.venvs/sdk-$name/bin/python" -m pip list 2>/dev/null | grep -Ei '^(openai|anthropic|httpx2?) ' || true
-  SKVM_SDK_MATRIX="$name" "$ROOT/.venvs/sdk-$name/bin/python" -m pytest -m sdk -q tests/sdk
+  log "SDK matrix, pinned: $name (${MATRIX[$name]})"
+  timed "install sdk-$name" pinned_venv "sdk-$name" -e ".[test]" "${MATRIX[$name]}"
+  echo "  $(versions "sdk-$name")"
+  timed "SDK matrix $name" env SKVM_SDK_MATRIX="$name" \
+    "$ROOT/.venvs/sdk-$name/bin/python" -m pytest -m sdk -q tests/sdk
 done
+
+# The newest release of each supported SDK major, and of everything else, as a user installing
+# today gets them. Two environments because openai 2.x and 3.x (and anthropic 1.x and 2.x) cannot
+# share one; each runs every test that drives a real SDK client.
+if [[ -n "${SKVM_SKIP_NEWEST:-}" ]]; then
+  log "newest releases: SKIPPED (SKVM_SKIP_NEWEST is set)"
+else
+  SDK_TESTS=(tests/sdk tests/testing/test_upstream_sdk_openai.py
+             tests/testing/test_upstream_sdk_anthropic.py tests/proxy/test_proxy_sdk.py)
+  for spec in "newest:openai>=3,<4 anthropic>=2,<3" "newest-older-majors:openai>=2,<3 anthropic>=1,<2"; do
+    name=${spec%%:*}
+    read -r -a sdks <<< "${spec#*:}"
+    log "newest releases: $name (${sdks[*]}, nothing pinned)"
+    extras=".[test]"
+    [[ $name == newest ]] && extras=".[dev]"  # openai-agents needs openai>=3
+    timed "install $name" newest_venv "$name" -e "$extras" "${sdks[@]}"
+    echo "  $(versions "$name")"
+    timed "newest releases: $name" env SKVM_SDK_MATRIX="$name" \
+      "$ROOT/.venvs/$name/bin/python" -m pytest -q -p no:cacheprovider "${SDK_TESTS[@]}"
+  done
+fi
 
 if [[ -n "${SKVM_SKIP_LOCAL_MODEL:-}" ]]; then
   log "local model tier: SKIPPED (SKVM_SKIP_LOCAL_MODEL is set)"
   exit 0
 fi
-log "local model tier (.venvs/local; llama.cpp is built from source the first time)"
-make_venv local -e ".[local,test,openai]"
-"$ROOT/.venvs/local/bin/python" -m pytest -q tests/local_model
+
+# llama-cpp-python builds llama.cpp from source. pip's own wheel cache ignores CMAKE_ARGS, so the
+# wheel is built here, once per version and flavour, into a cache of ours that later runs (and
+# later clones on this machine) reuse. Portable by default: -march=native would use every
+# instruction this CPU advertises, and a virtual machine may advertise some (AMX, AVX-512) that it
+# cannot run, which kills the server with SIGILL on its first request.
+build_llama_wheel() {
+  local flavour=portable cmake_args="-DGGML_NATIVE=OFF"
+  if [[ -n "${SKVM_LLAMA_NATIVE:-}" ]]; then
+    flavour="native-$(uname -m)-$(grep -m1 -o 'model name.*' /proc/cpuinfo 2>/dev/null | md5sum | cut -c1-8)"
+    cmake_args="-DGGML_NATIVE=ON"
+  fi
+  LLAMA_WHEELS="$BUILD_CACHE/llama-cpp-python-$LLAMA_VERSION-$flavour"
+  if compgen -G "$LLAMA_WHEELS/llama_cpp_python-*.whl" >/dev/null; then
+    echo "  llama-cpp-python $LLAMA_VERSION ($flavour) reused from $LLAMA_WHEELS"
+    return
+  fi
+  echo "  building llama-cpp-python $LLAMA_VERSION ($flavour, CMAKE_ARGS=$cmake_args) into"
+  echo "  $LLAMA_WHEELS; this takes about 10 minutes on 2 cores, once"
+  mkdir -p "$BUILD_CACHE"
+  local tmp; tmp=$(mktemp -d "$BUILD_CACHE/.build.XXXXXX")
+  CMAKE_ARGS="$cmake_args" "$ROOT/.venvs/local/bin/python" -m pip wheel -q --no-deps \
+    --no-cache-dir --no-binary llama-cpp-python -w "$tmp" "llama-cpp-python==$LLAMA_VERSION"
+  rm -rf "$LLAMA_WHEELS" && mv "$tmp" "$LLAMA_WHEELS"
+}
+
+log "local model tier (.venvs/local; llama.cpp built once into $BUILD_CACHE)"
+new_venv local
+timed "build llama-cpp-python (cached)" build_llama_wheel
+timed "install .venvs/local" pinned_venv local "$LLAMA_WHEELS"/llama_cpp_python-*.whl \
+  -e ".[local,test,openai]" "${SDK_MAIN[0]}"
+echo "  $(versions local)"
+timed "local model tier" "$ROOT/.venvs/local/bin/python" -m pytest -q tests/local_model

@@ -1,4 +1,4 @@
-"""The environment note served with a variant (issue 4, item 6).
+"""The environment note served with a variant (docs/compiler.md).
 
 A variant's pass-2 dependencies are stored with it; what is installed is checked on the machine
 that serves it (``compiler.PresenceCache``, probe injectable) and told to the model in one short

@@ -1,4 +1,4 @@
-"""Ask for parallel tool calls when the served variant has ILP groups (issue 4, item 7).
+"""Ask for parallel tool calls when the served variant has ILP groups (docs/compiler.md).
 
 Pass 3 tells the model, in the variant's hints, to issue independent calls in one turn; on the
 OpenAI APIs (Chat Completions and Responses) ``parallel_tool_calls`` is also a request option, so

@@ -11,6 +11,7 @@ skipped, so the worst an internal error can do is leave the request as the harne
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -24,6 +25,7 @@ from opentelemetry.trace import Span, SpanKind, Tracer
 from adapters.harnesses import identify_harness
 from adapters.ir import AssistantTurn, Request, ToolCall, ToolResult, WireFormat, tool_schema_hash
 from adapters.wire import ResponseParser, WireCodec, codec_for
+from skvm_shim import call_log
 from skvm_shim.env_note import EnvNotes, with_env_notes
 from skvm_shim.models import ModelKeys
 from skvm_shim.parallel_calls import ATTRIBUTE as PARALLEL_ATTRIBUTE
@@ -44,7 +46,7 @@ from skvm_shim.telemetry.spans import (
     start_session_root,
     start_span,
 )
-from skvm_shim.telemetry.tool_outcome import tool_failed
+from skvm_shim.telemetry.tool_outcome import judge_tool_result
 from skvm_shim.variants import Choice, VariantSelector, bucket_of
 
 log = logging.getLogger("skvm_shim.pipeline")
@@ -91,10 +93,22 @@ class ReplayDecision:
     attributes: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class ReplayDeclined:
+    """A replayer's "no", with why: shown by the per-call log line (``skvm-shim -v``).
+
+    Returning it is optional (``None`` declines too); it is never recorded on the span.
+    """
+
+    reason: str
+
+
 class Replayer(Protocol):
     """Answers a request from learned tool-call templates instead of the model (or declines)."""
 
-    def decide(self, query: ReplayQuery) -> AssistantTurn | ReplayDecision | None: ...
+    def decide(
+        self, query: ReplayQuery
+    ) -> AssistantTurn | ReplayDecision | ReplayDeclined | None: ...
 
     def observe(self, query: ReplayQuery, turn: AssistantTurn) -> None: ...
 
@@ -137,9 +151,9 @@ class Pipeline:
         """Prepare one call; never raises."""
         try:
             return self._begin(info)
-        except Exception:
+        except Exception as exc:
             log.debug("pipeline failed before the call started; passing it through", exc_info=True)
-            return Call(
+            call = Call(
                 self,
                 info,
                 codec_for(info.fmt),
@@ -148,6 +162,10 @@ class Pipeline:
                 harness="generic",
                 session=None,
             )
+            if call_log.enabled():
+                with contextlib.suppress(Exception):
+                    call_log.emit(call, passed_through=f"internal fault ({type(exc).__name__})")
+            return call
 
     def _begin(self, info: CallInfo) -> Call:
         start_ns = time.time_ns()
@@ -214,9 +232,13 @@ class Pipeline:
             faults=faults,
             start_ns=start_ns,
         )
+        call.new_session = new_session
         if parse_error is not None:
             record_fault(span, "parse", parse_error, faults)
         if request is None or session is None:
+            if call_log.enabled():
+                why = f"not parsed ({type(parse_error).__name__})" if parse_error else "no session"
+                self._guard(call, "log", lambda: call_log.emit(call, passed_through=why))
             return call
         self._guard(call, "tools", lambda: self._report_tool_results(call, request, session))
         detections: list[Detection] = []
@@ -231,6 +253,8 @@ class Pipeline:
         if self.replayer is not None:
             self._guard(call, "replay", lambda: self._decide_replay(call, request, session))
         self._guard(call, "span", lambda: self._describe(call))
+        if call_log.enabled():
+            self._guard(call, "log", lambda: call_log.emit(call))
         self._guard(call, "session", lambda: self._touch_session(session, request))
         return call
 
@@ -253,23 +277,31 @@ class Pipeline:
         context = session_context(session.id, session.root_span_id)
         for result in results[session.tool_results_seen :]:
             call_part: ToolCall | None = names.get(result.call_id)
-            failed = tool_failed(
-                result.text, result.is_error, tool=call_part.name if call_part else None
+            outcome = judge_tool_result(
+                result.text,
+                result.is_error,
+                tool=call_part.name if call_part else None,
+                harness=call.harness,
+                fmt=request.format,
             )
+            failed = outcome.failed
             name = call_part.name if call_part else "unknown"
+            attributes = {
+                semconv.OPERATION: "execute_tool",
+                semconv.TOOL_NAME: name,
+                semconv.TOOL_CALL_ID: result.call_id,
+                semconv.TOOL_TYPE: call_part.kind if call_part else "function",
+                semconv.CONVERSATION_ID: session.id,
+                semconv.TOOL_OUTCOME: "failure" if failed else "success",
+            }
+            if outcome.reason:
+                attributes[semconv.TOOL_OUTCOME_REASON] = outcome.reason
             tool_span = start_span(
                 self.tracer,
                 f"execute_tool {name}",
                 kind=SpanKind.INTERNAL,
                 context=context,
-                attributes={
-                    semconv.OPERATION: "execute_tool",
-                    semconv.TOOL_NAME: name,
-                    semconv.TOOL_CALL_ID: result.call_id,
-                    semconv.TOOL_TYPE: call_part.kind if call_part else "function",
-                    semconv.CONVERSATION_ID: session.id,
-                    semconv.TOOL_OUTCOME: "failure" if failed else "success",
-                },
+                attributes=attributes,
                 start_ns=min(start_ns, end_ns),
             )
             end_span(tool_span, error_type="tool_error" if failed else None, end_ns=end_ns)
@@ -349,6 +381,8 @@ class Pipeline:
         if isinstance(decision, ReplayDecision):
             call.synthetic = decision.turn
             call.replay_attributes = dict(decision.attributes)
+        elif isinstance(decision, ReplayDeclined):
+            call.replay_declined = decision.reason
         else:
             call.synthetic = decision
 
@@ -373,8 +407,7 @@ class Pipeline:
         )
 
     def _touch_session(self, session: SessionRecord, request: Request) -> None:
-        session.message_count = len(request.messages)
-        self.sessions.save(session)
+        self.sessions.seen(session, request)
 
     def _persist_skill(self, skill: Skill) -> None:
         if self.store is not None:
@@ -414,6 +447,8 @@ class Call:
         self.synthetic: AssistantTurn | None = None
         self.replay_query: ReplayQuery | None = None
         self.replay_attributes: dict[str, Any] = {}
+        self.replay_declined: str | None = None
+        self.new_session = False
         self._rendered: AssistantTurn | None = None
         self._ended = False
         self._end_lock = threading.Lock()

@@ -1,6 +1,6 @@
 """What the runtime persists, and the tables it lives in.
 
-Store model (DESIGN.md): per (skill hash, model, harness) there can be several variants (the
+Store model (docs/design.md): per (skill hash, model, harness) there can be several variants (the
 original counts as one), one of them current, at most one canary, a small holdout share served the
 original, and an append-only history of switches with their evidence. Variants themselves are
 content-addressed and shared by every key that serves them.
@@ -60,7 +60,7 @@ class VariantSet(BaseModel):
 
 
 class SessionRecord(BaseModel):
-    """A conversation seen across calls (recognised by its message prefix)."""
+    """A conversation seen across calls (recognised by its opening and the messages it carried)."""
 
     id: str
     key: str
@@ -74,6 +74,20 @@ class SessionRecord(BaseModel):
     root_span_id: int | None = None
     pinned: dict[str, str] = Field(default_factory=dict)
     """skill hash -> variant id (or ``original``) fixed at the first request carrying the skill."""
+    anchor_index: int | None = None
+    """Index of a message a request of this conversation carried (the last one, when saved) ..."""
+    anchor_digest: str | None = None
+    """... and its digest: a continuation carries the same message at the same index."""
+
+
+class SessionGroup(BaseModel):
+    """The conversations that share an opening (the same system text and first user message)."""
+
+    key: str
+    next_generation: int = 0
+    """Generations are never reused, so two conversations never share an id (a trace)."""
+    sessions: list[SessionRecord] = Field(default_factory=list)
+    """Most recently used first; a bounded number."""
 
 
 class CompileRequest(BaseModel):
@@ -94,7 +108,7 @@ class Event(BaseModel):
 SKILLS: Table[Skill] = Table("skills", Skill, 1)
 VARIANTS: Table[VariantRecord] = Table("variants", VariantRecord, 1)
 VARIANT_SETS: Table[VariantSet] = Table("variant_sets", VariantSet, 1)
-SESSIONS: Table[SessionRecord] = Table("sessions", SessionRecord, 1)
+SESSIONS: Table[SessionGroup] = Table("sessions", SessionGroup, 2)
 COMPILE_REQUESTS: Table[CompileRequest] = Table("compile_requests", CompileRequest, 1)
 EVENTS: Table[Event] = Table("events", Event, 1)
 

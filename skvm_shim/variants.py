@@ -7,6 +7,7 @@ Lookup for (skill, model, harness) falls back from the exact harness to a varian
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -36,11 +37,13 @@ class Choice:
 
 
 def bucket_of(session_id: str) -> float:
-    """A stable number in [0, 1) per session, for canary and holdout assignment."""
-    try:
-        return int(session_id[-8:], 16) / 0x1_0000_0000
-    except ValueError:
-        return 0.0
+    """A stable number in [0, 1) per session, uniform over sessions, for canary and holdout.
+
+    Hashed, not read off the id: a session id ends in its key's generation counter (0, 1, 2...),
+    which would put nearly every session in bucket 0 and so in the holdout.
+    """
+    digest = hashlib.blake2b(session_id.encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big") / 0x1_0000_0000
 
 
 def pick(variant_set: VariantSet, bucket: float) -> str | None:
@@ -106,16 +109,19 @@ def publish_variant(
     provenance: dict[str, Any] | None = None,
     ilp_groups: int = 0,
     env_deps: list[dict[str, Any]] | None = None,
+    variant_id: str | None = None,
 ) -> VariantRecord:
     """Store a variant and make it current for (skill, model, harness), in one transaction.
 
     The switch is appended to the variant set's history with ``reason`` and the provenance as
     evidence, so every change of what a key serves can be explained later. ``model`` is keyed by
     ``normalize_model`` with the stored aliases; ``env_deps`` are the pass-2 dependencies the
-    environment note is rendered from when the variant is served.
+    environment note is rendered from when the variant is served. ``variant_id`` is the id the
+    compiler gave the variant (its folder's name), so the id a compile prints is the id served;
+    without it the id is the content address of ``text``.
     """
     record = VariantRecord(
-        id=variant_id_of(text),
+        id=variant_id or variant_id_of(text),
         skill_hash=skill.hash,
         skill_name=skill.name,
         text=normalize_text(text),

@@ -1,5 +1,5 @@
-"""Prompts for the LLM-backed analysers (SkVM's, summarised and tightened; see
-skvm-reference.md 3.1, 3.3 and 5.1)."""
+"""Prompts for the LLM-backed analysers (SkVM's, summarised and tightened: its SCR extractor,
+agentic rewrite and parallelism pass; see docs/compiler.md)."""
 
 from __future__ import annotations
 

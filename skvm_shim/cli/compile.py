@@ -2,9 +2,12 @@
 
 Every skill is loaded (and every option checked) before anything is compiled, so bad input exits
 with code 2 and a message naming the file, and nothing is written. Each variant folder is written
-atomically, then the variant is published in one store transaction, only if it passed the guard.
-Exit status: 0 when every variant is servable, 1 when one is not (its folder and report are still
-written) or could not be written or published, 2 for bad input.
+atomically, then the variant is published in one store transaction, only if it passed the guard,
+was compiled against a capability profile and changes the text; otherwise the report says why the
+original stays served. The one variant id printed is the id the store serves.
+Exit status: 0 when nothing failed (a variant or the original is served), 1 when a variant failed
+the guard (its folder and report are still written) or could not be written or published, 2 for
+bad input.
 """
 
 from __future__ import annotations
@@ -103,9 +106,14 @@ def compile_command(
 ) -> None:
     """Compile SKILL_DIR... for --model (and --harness), write each variant and serve it.
 
+    A variant is published only when a capability profile was found (or --profile given) and the
+    compiled text differs from the original; otherwise the original stays served and the report
+    says why.
+
     \b
-    Exit status: 0 every variant is servable; 1 one is not (guard failed: written, not served)
-    or could not be written or stored; 2 bad input (the file is named, nothing is written).
+    Exit status: 0 nothing failed (a variant or the original is served); 1 a variant failed the
+    guard (written, not served) or could not be written or stored; 2 bad input (the file is
+    named, nothing is written).
     """
     sources = _load_all(skill_dirs)
     tcp = _load_profile(profile_path) if profile_path is not None else None
@@ -227,14 +235,21 @@ def _run(
 
 
 def outcome_json(o: CompileOutcome) -> dict[str, Any]:
-    """The JSON form of one compile: the compiler's report plus what the runtime did with it."""
+    """The JSON form of one compile: the compiler's report plus what the runtime did with it.
+
+    ``variant_id`` is the id the store serves (None when nothing was published: ``reason`` says
+    why); ``served`` is that id or ``original``; ``compiled_id`` names the compiled text (the
+    folder's report.json), equal to ``variant_id`` when published.
+    """
     report = o.result.report()
     report.update(
         {
             "status": o.status,
             "reason": o.reason,
+            "variant_id": o.variant_id,
+            "compiled_id": o.result.variant.variant_id,
+            "served": o.variant_id or "original",
             "folder": str(o.folder) if o.folder is not None else None,
-            "published_id": o.record.id if o.record is not None else None,
             "skill": {"name": o.job.skill.name, "hash": o.job.skill.hash},
             "model": o.job.model,
             "model_key": o.job.model_key,
@@ -249,7 +264,8 @@ def outcome_json(o: CompileOutcome) -> dict[str, Any]:
 
 _STATUS_STYLE = {
     "published": "green",
-    "unchanged": "green",
+    "unchanged": "yellow",
+    "no-profile": "yellow",
     "not-servable": "red",
     "write-failed": "red",
     "store-failed": "red",
@@ -261,12 +277,10 @@ def print_report(out: Console, o: CompileOutcome) -> None:
     v = o.result.variant
     p = v.provenance
     style = _STATUS_STYLE[o.status]
-    served = {
-        "published": f"served as {o.record.id if o.record else '?'}",
-        "unchanged": "nothing to change: the original is served",
-    }.get(o.status, o.reason)
-    out.rule(f"[bold]{o.job.skill.name}[/bold]  {v.variant_id}")
-    out.print(f"[{style}]{o.status}[/{style}]: {served}")
+    title = f"[bold]{o.job.skill.name}[/bold]"
+    out.rule(f"{title}  {o.variant_id}" if o.variant_id else title)
+    out.print(f"[{style}]{o.status}[/{style}]: ", end="")
+    out.print(o.reason, markup=False)
     profile = (
         f"{p.profile_model} under {p.profile_harness} ({o.job.profile_kind})"
         if p.profile_id
@@ -328,6 +342,12 @@ def _gaps_and_transforms(out: Console, o: CompileOutcome) -> None:
 
 def _edits(out: Console, o: CompileOutcome) -> None:
     edits = o.result.edits
+    explicit = o.result.variant.provenance.explicit
+    if explicit is not None:
+        out.print("[bold]Explicit path[/bold] ", end="")
+        out.print(explicit.reason, markup=False)
+        for skipped in explicit.skipped:
+            out.print(f"  left as written: {skipped}", markup=False)
     if not edits:
         return
     out.print(f"[bold]Edits[/bold] ({len(edits)})")
@@ -352,4 +372,7 @@ def _environment(out: Console, o: CompileOutcome) -> None:
         return
     names = ", ".join(f"{d.package} ({d.kind})" for d in env.dependencies)
     out.print(f"[bold]Environment[/bold] {len(env.dependencies)} dependencies: {names}")
-    out.print("  env-setup.sh written (never run by the compiler)")
+    if o.folder is not None:
+        out.print("  env-setup.sh written (never run by the compiler)")
+    else:
+        out.print("  env-setup.sh not written (nothing published; --out FOLDER keeps it)")

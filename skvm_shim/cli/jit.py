@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -71,7 +72,8 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 @json_option
 @click.pass_context
 def show(ctx: click.Context, template_id: str, as_json: bool) -> None:
-    """Show one template (by id or id prefix): steps with {{slot}} placeholders, slots, events."""
+    """Show one template (by id or id prefix): steps with {{slot}} placeholders, the tasks it
+    applies to, the token each slot binds to in its first trace, events."""
     with _store(ctx) as store:
         found = admin.find(store, template_id)
         if not found:
@@ -106,12 +108,24 @@ def _print_detail(d: dict[str, Any]) -> None:
     if final is not None:
         text = final["text"] if final["replayable"] else "(written by the model)"
         click.echo(f"  final: {text}")
+    if spec["task"] is not None:
+        click.echo(f"\napplies to tasks: {spec['task']}")
+    else:
+        click.echo("\napplies to no task (its slots sit differently in its traces)")
     if spec["slots"]:
-        click.echo("\nslots:")
+        click.echo("\nslots (the token each binds to in the first trace):")
         for s in spec["slots"]:
+            binds = s["binds"]
+            if binds is not None:
+                value = json.dumps(binds["value"], ensure_ascii=False)
+                click.echo(f"  {s['id']} <- {value} in {binds['in']}: {binds['context']}")
+            else:
+                click.echo(f"  {s['id']} <- (not found in the first trace)")
             lead = f", may start with {s['leads']!r}" if s["leads"] else ""
             examples = ", ".join(repr(e) for e in s["examples"])
-            click.echo(f"  {s['id']}: {s['class']}{lead}; from {s['from']}; e.g. {examples}")
+            click.echo(f"     {s['class']}{lead}; from {s['from']}; e.g. {examples}")
+            for checked in s["checked"]:
+                click.echo(f"     must agree with {checked}")
     if d["shadow_differs"]:
         click.echo("\n(a newer spec is in shadow: `--json` shows both)")
     if d["events"]:

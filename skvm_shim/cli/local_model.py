@@ -21,8 +21,16 @@ def local_model() -> None:
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to bind.")
 @click.option("--n-ctx", type=int, default=8192, show_default=True, help="Context length.")
-def serve(port: int, model: Path | None, host: str, n_ctx: int) -> None:
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=None,
+    help="llama.cpp threads for generation and prompt (default: llama.cpp's own choice).",
+)
+def serve(port: int, model: Path | None, host: str, n_ctx: int, threads: int | None) -> None:
     """Serve an OpenAI-compatible endpoint with tool calling, until Ctrl-C."""
     from skvm_shim.local_model.command import run_foreground
 
-    raise SystemExit(run_foreground(port=port, model=model, host=host, n_ctx=n_ctx))
+    raise SystemExit(
+        run_foreground(port=port, model=model, host=host, n_ctx=n_ctx, n_threads=threads)
+    )

@@ -1,9 +1,14 @@
 """From a loaded skill to a variant folder and a servable variant in the store.
 
 The variant is published under the runtime's identity of the skill (``Skill.parse(text).hash`` of
-the original SKILL.md) and the runtime's model key, or the runtime would never find it. The folder
-is written first (atomically); the store is touched only after, in one transaction, and only for
-a variant that passed the guard, so a failure leaves nothing half-written in the store.
+the original SKILL.md) and the runtime's model key, or the runtime would never find it, and under
+the compiler's variant id, so the id a compile reports is the id the store serves. The folder is
+written first (atomically); the store is touched only after, in one transaction, and only for a
+variant that passed the guard, so a failure leaves nothing half-written in the store.
+
+A variant is published only when there is something to serve: compiled against a capability
+profile, and with a text that differs from the original. Otherwise the outcome says why and the
+original stays served.
 """
 
 from __future__ import annotations
@@ -32,7 +37,9 @@ from skvm_shim.skills.model import Skill, SkillParseError, normalize_text
 from skvm_shim.store import Store, StoreUnavailable, join_key
 from skvm_shim.variants import publish_variant
 
-Status = Literal["published", "unchanged", "not-servable", "write-failed", "store-failed"]
+Status = Literal[
+    "published", "unchanged", "no-profile", "not-servable", "write-failed", "store-failed"
+]
 ProfileKind = Literal["exact", "same-model-bare-agent", "same-model-newest", "file", "none"]
 
 
@@ -69,7 +76,26 @@ class CompileOutcome:
 
     @property
     def servable(self) -> bool:
-        return self.status in ("published", "unchanged")
+        """Nothing failed: the variant is served, or the original is, for the reason given."""
+        return self.status in ("published", "unchanged", "no-profile")
+
+    @property
+    def variant_id(self) -> str | None:
+        """The id the store serves this compile under; None when nothing was published."""
+        return self.record.id if self.record is not None else None
+
+
+def no_profile_reason(job: CompileJob) -> str:
+    return (
+        f"no variant published: no capability profile for ({job.model_key}, {job.harness}); "
+        "the original is served (import one with `skvm-shim profiles import`, measure one with "
+        "`skvm-shim profile`, or pass --profile)"
+    )
+
+
+UNCHANGED_REASON = (
+    "no variant published: the compiled text is identical to the original; the original is served"
+)
 
 
 def runtime_skill(source: SkillSource) -> Skill:
@@ -137,36 +163,49 @@ def compile_and_publish(
 ) -> CompileOutcome:
     """Compile, write the folder (``out_dir`` or ``variants_dir/<variant id>``), then publish.
 
-    Never raises for a fault after the skill loaded: the outcome's status and reason say what
-    happened (``write-failed``/``store-failed`` leave the store as it was).
+    Publishes nothing without a profile (``no-profile``: the store is not touched) or when the
+    compiled text equals the original (``unchanged``: the key is recorded as serving the
+    original, so it is not compiled again); the folder of such a compile is written only to an
+    ``out_dir`` asked for. Never raises for a fault after the skill loaded: the outcome's status
+    and reason say what happened (``write-failed``/``store-failed`` leave the store as it was).
     """
     start = time.perf_counter()
     result = run_compile(job, llm=llm)
     timings = {"compile": _ms(start)}
     variant = result.variant
-    folder = out_dir if out_dir is not None else variants_dir / variant.variant_id
-    start = time.perf_counter()
-    try:
-        folder = write_variant_folder(result, folder)
-    except VariantWriteError as exc:
-        return CompileOutcome(job, result, "write-failed", str(exc), None, None, timings)
-    timings["write"] = _ms(start)
+    status: Status = "published"
     if not result.servable:
+        status = "not-servable"
+    elif job.tcp is None:
+        status = "no-profile"
+    elif _same_text(job, result):
+        status = "unchanged"
+    folder: Path | None = out_dir
+    if folder is None and status in ("published", "not-servable"):
+        folder = variants_dir / variant.variant_id
+    if folder is not None:
+        start = time.perf_counter()
+        try:
+            folder = write_variant_folder(result, folder)
+        except VariantWriteError as exc:
+            return CompileOutcome(job, result, "write-failed", str(exc), None, None, timings)
+        timings["write"] = _ms(start)
+    if status == "not-servable":
         violations = "; ".join(variant.provenance.guard.violations) or "the guard failed"
         return CompileOutcome(
             job, result, "not-servable", f"guard: {violations}", folder, None, timings
         )
+    if status == "no-profile":
+        return CompileOutcome(job, result, status, no_profile_reason(job), folder, None, timings)
     start = time.perf_counter()
     provenance = _provenance(job, result, folder, origin)
     try:
         if store.get(SKILLS, job.skill.hash) is None:
             # Known to every runtime from now on, and to ``variants diff``.
             store.put(SKILLS, job.skill.hash, job.skill)
-        if _changes_nothing(job, result):
+        if status == "unchanged":
             _serve_original(store, job, reason=f"{reason}: no change", evidence=provenance)
-            outcome = CompileOutcome(
-                job, result, "unchanged", "the variant equals the original", folder
-            )
+            outcome = CompileOutcome(job, result, "unchanged", UNCHANGED_REASON, folder)
         else:
             record = publish_variant(
                 store,
@@ -180,8 +219,16 @@ def compile_and_publish(
                 env_deps=[d.model_dump(mode="json") for d in variant.env.dependencies]
                 if variant.env is not None
                 else [],
+                variant_id=variant.variant_id,
             )
-            outcome = CompileOutcome(job, result, "published", "servable", folder, record)
+            outcome = CompileOutcome(
+                job,
+                result,
+                "published",
+                f"served as {record.id} for ({job.model_key}, {job.harness})",
+                folder,
+                record,
+            )
     except (StoreUnavailable, OSError) as exc:
         return CompileOutcome(job, result, "store-failed", f"store: {exc}", folder, None, timings)
     timings["publish"] = _ms(start)
@@ -189,11 +236,10 @@ def compile_and_publish(
     return outcome
 
 
-def _changes_nothing(job: CompileJob, result: CompileResult) -> bool:
-    """Same text, no dependencies to report and no parallel groups: serving it adds nothing."""
-    v = result.variant
-    same = normalize_text(v.skill_md) == job.skill.text
-    return same and (v.env is None or not v.env.dependencies) and not v.parallel_groups
+def _same_text(job: CompileJob, result: CompileResult) -> bool:
+    """The compiled SKILL.md is the original's text: serving it would change nothing the model
+    reads (parallel groups always add their hints, so they change the text)."""
+    return normalize_text(result.variant.skill_md) == job.skill.text
 
 
 def _serve_original(
@@ -212,17 +258,22 @@ def _serve_original(
 
 
 def _provenance(
-    job: CompileJob, result: CompileResult, folder: Path, origin: str
+    job: CompileJob, result: CompileResult, folder: Path | None, origin: str
 ) -> dict[str, Any]:
     v = result.variant
     names = artifact_paths({f.path for f in v.bundle})
+    env_setup = (
+        str(folder / names["env-setup.sh"])
+        if folder is not None and v.env_setup is not None
+        else None
+    )
     data: dict[str, Any] = v.provenance.model_dump(mode="json")
     data.update(
         {
             "variant_id": v.variant_id,
             "origin": origin,
-            "folder": str(folder),
-            "env_setup": str(folder / names["env-setup.sh"]) if v.env_setup is not None else None,
+            "folder": str(folder) if folder is not None else None,
+            "env_setup": env_setup,
             "profile_match": job.profile_kind,
             "model_key": job.model_key,
             "runtime_skill_hash": job.skill.hash,

@@ -2,9 +2,11 @@
 
 The pipeline calls :meth:`CompileWorker.submit` when a detected skill has no variant set for
 (skill, model, harness); ``submit`` only enqueues (bounded, deduplicated) and returns. One daemon
-thread compiles: with the stored profile when the lookup finds one (passes 1-3), else passes 2-3.
-Every outcome is appended to the store's ``events`` table under ``compile``. Nothing it does can
-raise into the runtime: faults become ``failed`` events.
+thread compiles with the stored profile the lookup finds (passes 1-3) and publishes only a variant
+whose text differs from the original. Without a profile nothing is compiled (a ``no-profile``
+event; the key stays unknown, so a runtime started after a profile import compiles it). Every
+outcome is appended to the store's ``events`` table under ``compile``. Nothing it does can raise
+into the runtime: faults become ``failed`` events.
 """
 
 from __future__ import annotations
@@ -15,17 +17,16 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from compiler import SkillLoadError, SkillSource, load_skill_dir, parse_skill
 from skvm_shim.compilation.publish import (
     CompileInputError,
-    CompileJob,
     CompileOutcome,
     compile_and_publish,
     compile_job,
+    no_profile_reason,
 )
 from skvm_shim.profiles_store import ProfileStore
 from skvm_shim.records import EVENTS, VARIANT_SETS, CompileRequest, Event
@@ -183,7 +184,10 @@ class CompileWorker:
             self._event("failed", request, reason=str(exc))
             return
         if job.tcp is None:
-            job = _without_pass_1(job)
+            # Nothing to compile against, and nothing recorded: once a profile is imported, the
+            # next runtime that sees the skill asks again and gets a compiled variant.
+            self._event("no-profile", request, reason=no_profile_reason(job), profile_match="none")
+            return
         outcome = self._compile(
             job,
             store=self.store,
@@ -195,8 +199,7 @@ class CompileWorker:
             outcome.status,
             request,
             reason=outcome.reason,
-            variant_id=outcome.record.id if outcome.record is not None else None,
-            compiled_id=outcome.result.variant.variant_id,
+            variant_id=outcome.variant_id,
             folder=str(outcome.folder) if outcome.folder is not None else None,
             profile_id=job.tcp.profile_id if job.tcp is not None else None,
             profile_match=job.profile_kind,
@@ -228,11 +231,6 @@ class CompileWorker:
 
 def _key(request: CompileRequest) -> str:
     return join_key(request.skill_hash, request.model, request.harness)
-
-
-def _without_pass_1(job: CompileJob) -> CompileJob:
-    """No profile: pass 1 has nothing to compare against; passes 2-3 still run."""
-    return replace(job, passes=tuple(p for p in job.passes if p != 1))
 
 
 def _source_of(skill: Skill) -> SkillSource:

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from skvm_shim.jit import guard
 from skvm_shim.jit.leaves import parse_arguments, set_leaf
 from skvm_shim.jit.records import (
     KEYS,
@@ -20,8 +21,10 @@ from skvm_shim.jit.records import (
     Hole,
     KeyVersion,
     OptOut,
+    Slot,
     TemplateRecord,
     TemplateSpec,
+    Trace,
     optout_key,
 )
 from skvm_shim.records import SKILLS
@@ -128,18 +131,22 @@ def summary(store: Store, stored: Stored) -> dict[str, Any]:
 def detail(store: Store, stored: Stored) -> dict[str, Any]:
     r = stored.record
     out = summary(store, stored)
+    traces = store.get(TRACES, stored.key)
+    exemplar = traces.traces[0] if traces is not None and traces.traces else None
     out["structure"] = r.spec.structure
-    out["spec"] = describe_spec(r.spec)
-    out["promoted_spec"] = describe_spec(r.promoted) if r.promoted is not None else None
+    out["spec"] = describe_spec(r.spec, exemplar)
+    out["promoted_spec"] = describe_spec(r.promoted, exemplar) if r.promoted is not None else None
     out["shadow_differs"] = r.promoted is not None and not r.spec.same_prediction(r.promoted)
     out["events"] = [e.model_dump() for e in r.events]
     return out
 
 
-def describe_spec(spec: TemplateSpec) -> dict[str, Any]:
+def describe_spec(spec: TemplateSpec, exemplar: Trace | None = None) -> dict[str, Any]:
+    """The spec for people; with the exemplar trace, where each slot's value sits in it."""
     return {
         "traces": spec.traces,
         "stopped": spec.stopped or None,
+        "task": guard.describe(spec.task),
         "steps": [
             {
                 "calls": [
@@ -163,12 +170,45 @@ def describe_spec(spec: TemplateSpec) -> dict[str, Any]:
                 "id": s.id,
                 "class": s.cls,
                 "from": s.extractor.describe(),
+                "checked": [w.describe() for w in s.witnesses],
+                "binds": binding(s, exemplar) if exemplar is not None else None,
                 "leads": s.leads or None,
                 "examples": s.examples,
             }
             for s in spec.slots
         ],
     }
+
+
+_CONTEXT_CHARS = 32
+
+
+def binding(slot: Slot, trace: Trace) -> dict[str, Any] | None:
+    """The token of ``trace`` the slot binds to: its value, its source, and the text around it
+    (the token marked ``⟦…⟧``); None when the extractor finds nothing there."""
+    ex = slot.extractor
+    if ex.source == "task":
+        where, text = "the task", trace.task
+    elif 0 <= ex.step < len(trace.steps) and 0 <= ex.call < len(trace.steps[ex.step].results):
+        where = f"the result of step {ex.step}.{ex.call}"
+        text = trace.steps[ex.step].results[ex.call].text
+    else:
+        return None
+    found = ex.find(text)
+    if found is None:
+        return None
+    start, end, value = found
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    left = text[max(line_start, start - _CONTEXT_CHARS) : start]
+    right = text[end : min(line_end, end + _CONTEXT_CHARS)]
+    context = (
+        ("…" if start - len(left) > line_start else "")
+        + f"{left}⟦{value}⟧{right}"
+        + ("…" if end + len(right) < line_end else "")
+    )
+    return {"value": value, "in": where, "start": start, "end": end, "context": context}
 
 
 def placeholders(call: CallTemplate) -> str:

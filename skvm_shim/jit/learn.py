@@ -1,12 +1,16 @@
 """Learning a template from traces of one shape, by anti-unification.
 
-One trace: every token whose value is found in the task message (or, for path-like and numeric
-values, in an earlier tool result) becomes a slot; everything else stays constant. Several
-traces: each argument value is tokenised for its kind and aligned with the first trace's; tokens
-equal in all traces stay constant, the differing ones become typed slots. A slot must be
-bindable: an extractor learned from the surrounding text must find its value in every trace. A
-step with a varying value that is not bindable ends the template there; the model writes the
-rest. The final answer is part of the template only when every varying part of it is bindable.
+One trace: every token whose value is found as a whole token in the task message (or, for
+path-like and numeric values, in an earlier tool result) becomes a slot; everything else stays
+constant. Several traces: each argument value is tokenised for its kind and aligned with the
+first trace's; tokens equal in all traces stay constant, the differing ones become typed slots.
+A slot must be bindable: an extractor learned from the surrounding text must find its value, as
+a whole token of its source, in every trace. A value that is the same in every trace stays
+constant unless an earlier tool result of every trace holds it (a count copied from output):
+found in the task only, nothing tells a copy from a coincidence. A step with a varying value
+that is not bindable ends the template there; the model writes the rest. The final answer is
+part of the template only when every varying part of it is bindable. The task guard
+(``guard.py``) is learned last, from where the task slots' tokens sit in every trace.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from skvm_shim.jit.extract import Extractor, learn_extractor
+from skvm_shim.jit.guard import learn_pattern
 from skvm_shim.jit.leaves import LeafPath, flatten, leaf_kind, parse_arguments, skeleton
 from skvm_shim.jit.records import (
     CallTemplate,
@@ -39,6 +44,7 @@ _MAX_TASK_WORDS = 256
 _MAX_SUBWORD_TOKEN = 256
 _MAX_GUESSES = 32
 """Slots guessed per value from one trace (a long text is data, not a template)."""
+_MAX_WITNESSES = 4
 
 _SINGLE_TOKEN_ROLES = frozenset(
     {"shell_word", "py_string", "py_name", "py_number", "whole", "argv", "json_number"}
@@ -88,6 +94,7 @@ class _Bound:
     extractor: Extractor
     prefix: str = ""
     suffix: str = ""
+    witnesses: list[Extractor] = field(default_factory=list)
 
 
 @dataclass
@@ -96,9 +103,9 @@ class _Context:
     harness: str
     known: list[list[str]] = field(default_factory=list)
     """Value vectors of the slots found so far (their occurrences in prose become slots too)."""
-    found: dict[tuple[object, ...], Extractor | None] = field(default_factory=dict)
-    """Extractors already searched for (values, class, step limit): a value seen many times is
-    looked up once."""
+    found: dict[tuple[object, ...], list[Extractor]] = field(default_factory=dict)
+    """Sources already searched for (values, class, step): a value seen many times is looked
+    up once."""
 
 
 class _Unpredictable(Exception):
@@ -153,12 +160,14 @@ def learn(traces: Sequence[Trace], harness: str) -> TemplateSpec:
             )
     if final is not None and final.determined:
         final.holes = _holes([b for b in bound if b.draft.step == -1], ids)
+    slots = _slots(bound, ids)
     return TemplateSpec(
         structure=structure(first),
         total_steps=total,
         steps=steps,
         final=final,
-        slots=_slots(bound, ids),
+        slots=slots,
+        task=learn_pattern(traces, slots),
         traces=len(traces),
         stopped=stopped,
     )
@@ -285,9 +294,11 @@ def _guess(
     """Slots for tokens of the first trace found in the task or an earlier result.
 
     With several traces this only looks at text that is the same in all of them (``taken``
-    holds the varying spans), and the value must be found the same way in every trace.
+    holds the varying spans), the value must be found the same way in every trace, and only in
+    tool results: a constant that the task also holds stays constant.
     """
     trace = ctx.traces[0]
+    from_task = copies == 1
     task_words = sorted(
         {w for w in _TASK_WORD.findall(trace.task) if len(w) >= 3}, key=len, reverse=True
     )[:_MAX_TASK_WORDS]
@@ -300,7 +311,7 @@ def _guess(
         value = tok.value
         if not _worth(value, tok.role):
             continue
-        if value in trace.task or _in_results(trace, j, value):
+        if (from_task and value in trace.task) or _in_results(trace, j, value):
             drafts.append(
                 _Draft(
                     j,
@@ -315,7 +326,7 @@ def _guess(
                 )
             )
             continue
-        if tok.role in _SPAN_ROLES or len(value) > _MAX_SUBWORD_TOKEN:
+        if not from_task or tok.role in _SPAN_ROLES or len(value) > _MAX_SUBWORD_TOKEN:
             continue
         for word in task_words:
             at = value.find(word)
@@ -436,6 +447,12 @@ def _align(
             spans.append(
                 (mapping[a - 1] + 1 if a > 0 else 0, mapping[b] if b < len(base) else len(other))
             )
+        if b - a > 1 and all(e - s == b - a for s, e in spans):
+            # Adjacent words that all vary (``grep WORD FILE``): one slot each, word by word.
+            for d in range(b - a):
+                one = [(s + d, s + d + 1) for s, _ in spans]
+                drafts.append(_region(j, c, path, texts=texts, tokens=tokens, spans=one))
+            continue
         drafts.append(_region(j, c, path, texts=texts, tokens=tokens, spans=spans))
     return drafts
 
@@ -532,34 +549,49 @@ def _bind_core(
     if cls is None or not allowed(draft.role, cls, subword=bool(prefix or suffix)):
         return None
     traces = ctx.traces
+    memo = (tuple(cores), cls, j)
+    sources = ctx.found.get(memo)
+    if sources is None:
+        sources = ctx.found[memo] = _sources(traces, j, cores, cls)
+    # The same value in every trace is no evidence that the model copied it from the task (the
+    # skill may fix it): only a tool result may justify binding it.
+    task_ok = len(traces) == 1 or any(core != cores[0] for core in cores)
     results_ok = _result_source_ok(draft, cores, cls)
-    memo = (tuple(cores), cls, j if results_ok else -2)
-    if memo in ctx.found:
-        extractor = ctx.found[memo]
-    else:
-        extractor = learn_extractor(cores, [t.task for t in traces], cls, source="task")
-        if extractor is None and results_ok:
-            extractor = _result_extractor(traces, j, cores, cls)
-        ctx.found[memo] = extractor
-    if extractor is None:
+    primary = next(
+        (
+            ex
+            for ex in sources
+            if (ex.source == "task" and task_ok) or (ex.source == "result" and results_ok)
+        ),
+        None,
+    )
+    if primary is None:
         return None
-    return _Bound(draft, cores, cls, extractor, prefix, suffix)
+    witnesses = [ex for ex in sources if ex is not primary][:_MAX_WITNESSES]
+    return _Bound(draft, cores, cls, primary, prefix, suffix, witnesses)
 
 
-def _result_extractor(
-    traces: Sequence[Trace], j: int, cores: list[str], cls: SlotClass
-) -> Extractor | None:
-    """An extractor over an earlier step's result, the latest step first."""
+def _sources(traces: Sequence[Trace], j: int, cores: list[str], cls: SlotClass) -> list[Extractor]:
+    """Every place the values come from in every trace: the task, then earlier steps' results,
+    the latest first. The first one allowed is where the slot binds; the others are witnesses
+    that must agree in a new session (a number in the task that a tool also printed in every
+    trace: which one the model copied is unknown, so both must say the same)."""
+    found = []
+    task = learn_extractor(cores, [t.task for t in traces], cls, source="task")
+    if task is not None:
+        found.append(task)
     last = len(traces[0].steps) if j < 0 else j
     for i in range(last - 1, -1, -1):
         for r in range(len(traces[0].steps[i].results)):
             texts = [
                 t.steps[i].results[r].text if r < len(t.steps[i].results) else "" for t in traces
             ]
-            found = learn_extractor(cores, texts, cls, source="result", step=i, call=r)
-            if found is not None:
-                return found
-    return None
+            ex = learn_extractor(cores, texts, cls, source="result", step=i, call=r)
+            if ex is not None:
+                found.append(ex)
+                if len(found) > _MAX_WITNESSES:
+                    return found
+    return found
 
 
 def _common_prefix(values: Sequence[str]) -> str:
@@ -627,10 +659,22 @@ def _slots(bound: list[_Bound], ids: dict[int, str]) -> list[Slot]:
     for b in sorted(bound, key=_position):
         sid = ids[id(b)]
         if sid in out:
+            # The same value used again (in a later step, the answer): its other sources there
+            # are witnesses too.
+            slot = out[sid]
+            for w in [b.extractor, *b.witnesses]:
+                fresh = w != slot.extractor and w not in slot.witnesses
+                if fresh and len(slot.witnesses) < _MAX_WITNESSES:
+                    slot.witnesses.append(w)
             continue
         examples = list(dict.fromkeys(reversed(b.cores)))[:3]
         out[sid] = Slot(
-            id=sid, cls=b.cls, extractor=b.extractor, leads=leads_of(b.cores), examples=examples
+            id=sid,
+            cls=b.cls,
+            extractor=b.extractor,
+            witnesses=list(b.witnesses),
+            leads=leads_of(b.cores),
+            examples=examples,
         )
     return list(out.values())
 

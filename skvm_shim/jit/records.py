@@ -1,7 +1,7 @@
 """What solidification persists: traces, templates with their state, sessions, opt-outs.
 
 Templates are keyed by (skill set, harness, tool-schema hash, template id) and deliberately not
-by model (DESIGN.md): what one model taught replays for another. Editing a skill changes its
+by model (docs/design.md): what one model taught replays for another. Editing a skill changes its
 hash and changing the tools changes the schema hash, so either starts over under a new key.
 """
 
@@ -109,8 +109,71 @@ class Slot(BaseModel):
     id: str
     cls: SlotClass
     extractor: Extractor
+    witnesses: list[Extractor] = Field(default_factory=list)
+    """Other sources that held the same value in every trace: where one finds a value in a
+    session (the task, or a result already there), it must be the same value."""
     leads: str = ""
     examples: list[str] = Field(default_factory=list)
+
+
+FIXED_TEXT_CHARS = 512
+"""Longer fixed task text is kept as a hash and its length (records are cached per process)."""
+
+
+class FixedText(BaseModel):
+    """Task text that must be there exactly: the text itself, or its hash when long."""
+
+    text: str = ""
+    digest: str = ""
+    size: int = 0
+
+    @classmethod
+    def of(cls, text: str) -> FixedText:
+        if len(text) <= FIXED_TEXT_CHARS:
+            return cls(text=text, size=len(text))
+        return cls(digest=content_hash(text), size=len(text))
+
+    def equals(self, text: str) -> bool:
+        if len(text) != self.size:
+            return False
+        return text == self.text if not self.digest else content_hash(text) == self.digest
+
+    def show(self) -> str:
+        return self.text if not self.digest else f"<{self.size} characters>"
+
+
+class TaskPiece(BaseModel):
+    """The task text between two slot tokens (or before the first, after the last).
+
+    Fixed when it was the same in every trace; otherwise ``head`` and ``tail`` (what the traces
+    had in common at its ends) with anything in between (``varies``).
+    """
+
+    head: FixedText
+    tail: FixedText = Field(default_factory=FixedText)
+    varies: bool = False
+
+    def matches(self, text: str) -> bool:
+        if not self.varies:
+            return self.head.equals(text)
+        if len(text) < self.head.size + self.tail.size:
+            return False
+        return self.head.equals(text[: self.head.size]) and self.tail.equals(
+            text[len(text) - self.tail.size :]
+        )
+
+
+class TaskPattern(BaseModel):
+    """What the task message must look like for the template to apply at all.
+
+    The task is cut at the tokens its task slots bind to (``regions``: the slot ids in each,
+    in order of position) and every piece around them must match (``pieces``, one more than
+    regions). A task phrased in any other way (another word, a plural, another sentence order,
+    an extra sentence, another language) does not match, and the model answers.
+    """
+
+    regions: list[list[str]] = Field(default_factory=list)
+    pieces: list[TaskPiece] = Field(default_factory=list)
 
 
 class TemplateSpec(BaseModel):
@@ -121,6 +184,9 @@ class TemplateSpec(BaseModel):
     steps: list[StepTemplate]
     final: FinalTemplate | None = None
     slots: list[Slot] = Field(default_factory=list)
+    task: TaskPattern | None = None
+    """The task guard; None when no consistent one could be learned (the template never
+    applies)."""
     traces: int = 1
     stopped: str = ""
     """Why the template ends before the trace does (empty when it covers the whole trace)."""
@@ -224,7 +290,9 @@ class OptOut(BaseModel):
     note: str = ""
 
 
-TEMPLATES: Table[TemplateRecord] = Table("jit_templates", TemplateRecord, 1)
+TEMPLATES: Table[TemplateRecord] = Table("jit_templates", TemplateRecord, 2)
+"""Version 2: whole-token binding and the task guard; version-1 templates read as missing and
+are learned again from their stored traces."""
 TRACES: Table[TraceSet] = Table("jit_traces", TraceSet, 1)
 KEYS: Table[KeyVersion] = Table("jit_keys", KeyVersion, 1)
 SESSIONS: Table[JitSession] = Table("jit_sessions", JitSession, 1)

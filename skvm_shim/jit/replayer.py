@@ -37,14 +37,15 @@ from skvm_shim.jit.instantiate import (
     same_text,
 )
 from skvm_shim.jit.optout import OptOuts
-from skvm_shim.jit.records import JitSession, TemplateEvent, TemplateRecord, TemplateSpec
+from skvm_shim.jit.records import Hole, JitSession, TemplateEvent, TemplateRecord, TemplateSpec
 from skvm_shim.jit.repository import Repository, TemplateKey
 from skvm_shim.jit.state import on_hit, on_miss, on_promoted_miss, on_replay, on_replay_result
 from skvm_shim.jit.trace import SessionView, trace_of, view_of
 from skvm_shim.jit.writer import BackgroundWriter
-from skvm_shim.pipeline import ReplayDecision, ReplayQuery
+from skvm_shim.pipeline import ReplayDecision, ReplayDeclined, ReplayQuery
 from skvm_shim.skills.model import Skill
 from skvm_shim.store import Store, StoreUnavailable
+from skvm_shim.telemetry import semconv
 from skvm_shim.telemetry.tool_outcome import tool_failed
 
 log = logging.getLogger("skvm_shim.jit")
@@ -53,14 +54,16 @@ MARK = "skvmj"
 _MAX_SAVED = 4096
 _MARKED = re.compile(MARK + r"([0-9a-f]{8})s(\d+)x[0-9a-f]{8}$")
 
-ATTR_REPLAYED = "skvm.jit.replayed"
-ATTR_TEMPLATE = "skvm.jit.template_id"
-ATTR_STEP = "skvm.jit.step"
-ATTR_LATENCY = "skvm.jit.latency_ms"
-ATTR_TOKENS_SAVED = "skvm.jit.tokens_saved"
-ATTR_MODEL_MS = "skvm.jit.model_latency_ms"
-ATTR_FINAL = "skvm.jit.final"
-EVENT_PREFIX = "skvm.jit."
+ATTR_REPLAYED = semconv.JIT_REPLAYED
+ATTR_TEMPLATE = semconv.JIT_TEMPLATE_ID
+ATTR_STEP = semconv.JIT_STEP
+ATTR_LATENCY = semconv.JIT_LATENCY
+ATTR_TOKENS_SAVED = semconv.JIT_TOKENS_SAVED
+ATTR_MODEL_MS = semconv.JIT_MODEL_LATENCY
+ATTR_FINAL = semconv.JIT_FINAL
+ATTR_SLOT = semconv.JIT_SLOT_PREFIX
+EVENT_PREFIX = semconv.JIT_EVENT_PREFIX
+_MAX_SLOT_ATTR = 1024
 
 Verdict = Literal["hit", "miss", "diverged", "pending"]
 
@@ -76,6 +79,8 @@ class _Candidate:
     spec: TemplateSpec
     calls: list[PredictedCall] | None
     text: str | None
+    slots: dict[str, str]
+    """The values of the slots this step uses (for its span)."""
 
 
 class JitReplayer:
@@ -106,23 +111,31 @@ class JitReplayer:
 
     # -- decide ---------------------------------------------------------------------------------
 
-    def decide(self, query: ReplayQuery) -> ReplayDecision | None:
+    def decide(self, query: ReplayQuery) -> ReplayDecision | ReplayDeclined:
         try:
             return self._decide(query)
         except StoreUnavailable:
-            return None  # no state, no replay (other faults are the pipeline's to record)
+            # No state, no replay (other faults are the pipeline's to record).
+            return ReplayDeclined("the JIT store is unavailable")
 
-    def _decide(self, query: ReplayQuery) -> ReplayDecision | None:
+    def _decide(self, query: ReplayQuery) -> ReplayDecision | ReplayDeclined:
         memory = self._memory(query)
         if memory is None:
-            return None
+            return ReplayDeclined("no skill in this session")
         key = TemplateKey(tuple(memory.skills), query.harness, query.tool_schema_hash)
-        view = view_of(query.request)
+        view = view_of(query.request, query.harness)
         changed = False
         if self.mode == "on":
             changed = self._verify(query, memory, key, view)
-        decision = None
-        if self.mode == "on" and view.ready and not view.any_failed():
+        # The declines' reasons are constants or read what _replay already loaded: the -v log.
+        decision: ReplayDecision | ReplayDeclined
+        if self.mode != "on":
+            decision = ReplayDeclined("JIT in shadow mode: it learns and verifies, never replays")
+        elif not view.ready:
+            decision = ReplayDeclined("the session is not at a step (no task, or a result missing)")
+        elif view.any_failed():
+            decision = ReplayDeclined("a tool call in this session failed")
+        else:
             decision = self._replay(query, memory, key, view)
         if changed:
             self._save(query, memory)
@@ -130,12 +143,13 @@ class JitReplayer:
 
     def _replay(
         self, query: ReplayQuery, memory: JitSession, key: TemplateKey, view: SessionView
-    ) -> ReplayDecision | None:
+    ) -> ReplayDecision | ReplayDeclined:
         if self.optouts.any_off(memory.loaded):
-            return None
+            return ReplayDeclined("solidification is disabled for a skill of this session")
         offered = {t.name for t in query.request.tools}
         candidates: list[_Candidate] = []
-        for record in self.repo.templates(key):
+        records = self.repo.templates(key)
+        for record in records:
             spec = record.promoted
             if spec is None or self.optouts.any_off(record.loaded, record.skill_names):
                 continue
@@ -149,16 +163,18 @@ class JitReplayer:
                     c.kind == "function" and c.name not in offered for c in calls
                 ):
                     continue
-                candidates.append(_Candidate(record, spec, calls, None))
+                holes = [h for c in spec.steps[k].calls for h in c.holes]
+                candidates.append(_Candidate(record, spec, calls, None, _used(holes, binder)))
             elif spec.predicts_final and k == spec.total_steps and k > 0:
                 text = predict_final(spec, binder)
-                if text is not None:
-                    candidates.append(_Candidate(record, spec, None, text))
+                if text is not None and spec.final is not None:
+                    used = _used(spec.final.holes, binder)
+                    candidates.append(_Candidate(record, spec, None, text, used))
         if not candidates:
-            return None
+            return ReplayDeclined(_no_candidate(records, self.config.promote_after))
         answers = {_answer_key(c) for c in candidates}
         if len(answers) > 1:
-            return None  # templates disagree: exact or absent
+            return ReplayDeclined("promoted templates disagree")  # exact or absent
         chosen = max(candidates, key=lambda c: (c.record.hits, c.record.id))
         return self._render(query, key, view, chosen)
 
@@ -188,18 +204,18 @@ class JitReplayer:
             model_ms = final.model_ms if final is not None else 0.0
             self._count_final(query, key, record.id)
         latency_ms = (time.time_ns() - query.start_ns) / 1e6 if query.start_ns else 0.0
-        return ReplayDecision(
-            turn,
-            {
-                ATTR_REPLAYED: True,
-                ATTR_TEMPLATE: record.id,
-                ATTR_STEP: k,
-                ATTR_FINAL: chosen.calls is None,
-                ATTR_LATENCY: round(latency_ms, 3),
-                ATTR_TOKENS_SAVED: tokens,
-                ATTR_MODEL_MS: round(model_ms, 3),
-            },
-        )
+        attributes: dict[str, Any] = {
+            ATTR_REPLAYED: True,
+            ATTR_TEMPLATE: record.id,
+            ATTR_STEP: k,
+            ATTR_FINAL: chosen.calls is None,
+            ATTR_LATENCY: round(latency_ms, 3),
+            ATTR_TOKENS_SAVED: tokens,
+            ATTR_MODEL_MS: round(model_ms, 3),
+        }
+        for slot_id, value in chosen.slots.items():
+            attributes[ATTR_SLOT + slot_id] = value[:_MAX_SLOT_ATTR]
+        return ReplayDecision(turn, attributes)
 
     def _count_final(self, query: ReplayQuery, key: TemplateKey, tid: str) -> None:
         def count(record: TemplateRecord) -> TemplateEvent | None:
@@ -226,7 +242,13 @@ class JitReplayer:
                     continue
                 fresh.append(call.id)
                 group = (m.group(1), int(m.group(2)))
-                failed = tool_failed(result.text, result.is_error, tool=call.name)
+                failed = tool_failed(
+                    result.text,
+                    result.is_error,
+                    tool=call.name,
+                    harness=query.harness,
+                    fmt=query.request.format,
+                )
                 outcomes[group] = outcomes.get(group, False) or failed
         if not fresh:
             return False
@@ -264,7 +286,7 @@ class JitReplayer:
         memory = self._memory(query)
         if memory is None:
             return
-        view = view_of(query.request)
+        view = view_of(query.request, query.harness)
         if not view.ready:
             return
         key = TemplateKey(tuple(memory.skills), query.harness, query.tool_schema_hash)
@@ -446,6 +468,26 @@ def _demoted(session: str, detail: str) -> Callable[[TemplateRecord], TemplateEv
     return apply
 
 
+def _no_candidate(records: tuple[TemplateRecord, ...], promote_after: int) -> str:
+    """Why no template answers: none learned, none promoted (the best shadow streak), or the
+    promoted ones do not fit this session (another path, step or offered tools)."""
+    if not records:
+        return "no template learned for this skill set yet"
+    if any(r.promoted is not None for r in records):
+        return "the promoted template does not fit this point of the session"
+    best = max(r.streak for r in records)
+    return f"no promoted template; best in shadow {best}/{promote_after}"
+
+
+def _used(holes: Iterable[Hole], binder: Binder) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for hole in holes:
+        value = binder.value(hole.slot)
+        if value is not None:
+            out[hole.slot] = value
+    return dict(sorted(out.items()))
+
+
 def _answer_key(candidate: _Candidate) -> object:
     if candidate.calls is not None:
         return tuple((c.name, c.kind, c.arguments) for c in candidate.calls)
@@ -463,7 +505,7 @@ def _report(span: Span | None, tid: str, event: TemplateEvent | None) -> None:
         return
     attributes: dict[str, Any] = {ATTR_TEMPLATE: tid}
     if event.detail:
-        attributes["skvm.jit.detail"] = event.detail
+        attributes[semconv.JIT_DETAIL] = event.detail
     try:
         span.add_event(EVENT_PREFIX + event.kind, attributes)
     except Exception:

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from skvm_shim.jit.config import JitConfig
+from skvm_shim.jit.instantiate import same_predictions
 from skvm_shim.jit.learn import learn, structure
 from skvm_shim.jit.records import (
     JIT_TABLES,
@@ -24,6 +25,7 @@ from skvm_shim.jit.records import (
     KeyVersion,
     TemplateEvent,
     TemplateRecord,
+    TemplateSpec,
     Trace,
     TraceSet,
     skill_set_id,
@@ -149,11 +151,15 @@ class Repository:
         stored = (self.store.get(TRACES, record_key) or TraceSet()).traces
         traces = self._keep([*stored, trace])
         spec = learn(traces, key.harness)
+        previous = self.store.get(TEMPLATES, record_key)
+        agreed = previous is not None and _agrees(previous, spec, traces, key.harness)
         with self.store.transaction() as txn:
             current = (txn.get(TRACES, record_key) or TraceSet()).traces
+            relearned = False
             if [t.at_ns for t in current] != [t.at_ns for t in stored]:
                 traces = self._keep([*current, trace])
                 spec = learn(traces, key.harness)
+                relearned = True
             record = txn.get(TEMPLATES, record_key)
             event: TemplateEvent | None
             if record is None:
@@ -169,7 +175,9 @@ class Repository:
                 record.events.append(event)
                 self._evict(txn, key, keep=tid)
             else:
-                event = on_relearn(record, spec, session=trace.session)
+                if relearned or previous is None or not _same_state(previous, record):
+                    agreed = _agrees(record, spec, traces, key.harness)
+                event = on_relearn(record, spec, session=trace.session, agrees=agreed)
             record.loaded = sorted(set(record.loaded) | set(loaded))
             record.skill_names = sorted(set(record.skill_names) | set(names))
             txn.put(TRACES, record_key, TraceSet(traces=traces))
@@ -219,6 +227,24 @@ class Repository:
 
     def save_session(self, session_id: str, record: JitSession) -> None:
         self.store.put_later(SESSIONS, session_id, record.model_copy(deep=True))
+
+
+def _agrees(record: TemplateRecord, new: TemplateSpec, traces: list[Trace], harness: str) -> bool:
+    """Does a relearned spec that changed predict what the old one did on every stored trace?
+
+    Only asked while there is a streak to keep: comparing re-renders every step of every
+    stored trace twice (milliseconds per step for long commands).
+    """
+    old = record.spec
+    return (
+        record.streak > 0
+        and not new.same_prediction(old)
+        and same_predictions(old, new, traces, harness)
+    )
+
+
+def _same_state(a: TemplateRecord, b: TemplateRecord) -> bool:
+    return a.spec.same_prediction(b.spec) and (a.streak > 0) == (b.streak > 0)
 
 
 def _bump(txn: Transaction, key: TemplateKey) -> None:

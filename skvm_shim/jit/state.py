@@ -7,7 +7,9 @@ shadow --(N consecutive exact sessions)--> promoted --(K consecutive failed repl
 - A prediction of the right shape (same tools, same argument keys) with other values is a
   *miss*: the streak restarts. A session that took a different path is not judged.
 - Relearning that changes what the spec predicts restarts the streak; the promoted spec keeps
-  replaying until the new one has earned promotion itself.
+  replaying until the new one has earned promotion itself. A relearned spec that differs but
+  predicts exactly what the old one did on every stored trace keeps the streak (``agrees``):
+  the sessions that earned it were exact under both.
 - A replayed step whose result failed counts against the promoted spec; ``demote_after``
   consecutive failures demote it; a success resets the count.
 - A wrong prediction by the promoted spec itself (judged whenever the model answered a step
@@ -58,15 +60,20 @@ def on_promoted_miss(
     return _event(record, "demoted", session, f"mispredicted {detail}".strip())
 
 
-def on_relearn(record: TemplateRecord, spec: TemplateSpec, *, session: str) -> TemplateEvent | None:
+def on_relearn(
+    record: TemplateRecord, spec: TemplateSpec, *, session: str, agrees: bool = False
+) -> TemplateEvent | None:
     changed = not spec.same_prediction(record.spec)
     record.spec = spec
     record.sessions += 1
     _touch(record)
-    if changed:
-        record.streak = 0
-        return _event(record, "relearned", session, f"from {spec.traces} traces")
-    return None
+    if not changed:
+        return None
+    if agrees:
+        detail = f"from {spec.traces} traces, same predictions: streak {record.streak} kept"
+        return _event(record, "relearned", session, detail)
+    record.streak = 0
+    return _event(record, "relearned", session, f"from {spec.traces} traces")
 
 
 def on_replay(record: TemplateRecord) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.ir import Request, TextPart, ToolCall, ToolResult
+from adapters.ir import Request, TextPart, ToolCall, ToolResult, WireFormat
 from skvm_shim.jit.records import Trace, TraceCall, TraceResult, TraceStep
 from skvm_shim.telemetry.tool_outcome import tool_failed
 
@@ -23,6 +23,9 @@ TASK_CHARS = 65_536
 class StepView:
     calls: tuple[ToolCall, ...]
     results: tuple[ToolResult | None, ...]
+    harness: str = "generic"
+    """Who ran the calls, and in which format it reported them: how failures are judged."""
+    fmt: WireFormat | None = None
 
     @property
     def complete(self) -> bool:
@@ -30,8 +33,13 @@ class StepView:
 
     def failed(self) -> bool:
         return any(
-            r is not None and tool_failed(r.text, r.is_error, tool=c.name)
+            r is not None and self.result_failed(c, r)
             for c, r in zip(self.calls, self.results, strict=True)
+        )
+
+    def result_failed(self, call: ToolCall, result: ToolResult) -> bool:
+        return tool_failed(
+            result.text, result.is_error, tool=call.name, harness=self.harness, fmt=self.fmt
         )
 
     def result_text(self, index: int) -> str:
@@ -65,7 +73,7 @@ class SessionView:
         return any(s.failed() for s in self.steps)
 
 
-def view_of(request: Request) -> SessionView:
+def view_of(request: Request, harness: str = "generic") -> SessionView:
     task: list[str] = []
     steps: list[tuple[list[ToolCall], dict[str, ToolResult]]] = []
     seen_assistant = False
@@ -100,7 +108,8 @@ def view_of(request: Request) -> SessionView:
         if not found and any(t.strip() for t in texts):
             closed = True
     views = tuple(
-        StepView(tuple(calls), tuple(results.get(c.id) for c in calls)) for calls, _ in steps
+        StepView(tuple(calls), tuple(results.get(c.id) for c in calls), harness, request.format)
+        for calls, _ in steps
     )
     return SessionView(task="\n".join(task)[:TASK_CHARS], steps=views, closed=closed)
 
@@ -125,7 +134,7 @@ def trace_of(
                 results=[
                     TraceResult(
                         text=(r.text if r is not None else "")[:RESULT_CHARS],
-                        failed=r is not None and tool_failed(r.text, r.is_error, tool=c.name),
+                        failed=r is not None and step.result_failed(c, r),
                     )
                     for c, r in zip(step.calls, step.results, strict=True)
                 ],
@@ -143,6 +152,24 @@ def trace_of(
         final_ms=ms,
         model=model,
     )
+
+
+def view_of_trace(trace: Trace, steps: int) -> SessionView:
+    """A stored trace as the session looked when the model was asked for step ``steps``."""
+    views = []
+    for index, step in enumerate(trace.steps[:steps]):
+        calls = tuple(
+            ToolCall(f"trace_{index}_{n}", c.name, c.arguments, c.kind)  # type: ignore[arg-type]
+            for n, c in enumerate(step.calls)
+        )
+        results = tuple(
+            ToolResult(call.id, (TextPart(step.results[n].text),), is_error=None)
+            if n < len(step.results)
+            else None
+            for n, call in enumerate(calls)
+        )
+        views.append(StepView(calls, results))
+    return SessionView(task=trace.task, steps=tuple(views), closed=False)
 
 
 def structure_of(steps: list[list[tuple[str, str, str]]], *, final: bool = True) -> str:

@@ -7,7 +7,7 @@ For users without an API key and for the project's own tests, demo and benchmark
 from __future__ import annotations
 
 from skvm_shim.local_model.chat_handler import HANDLER_NAME
-from skvm_shim.local_model.command import main, run_foreground
+from skvm_shim.local_model.command import run_foreground
 from skvm_shim.local_model.server import (
     DEFAULT_HOST,
     DEFAULT_N_CTX,
@@ -36,7 +36,6 @@ __all__ = [
     "LocalModelUnavailable",
     "bundled_gguf",
     "check_runtime",
-    "main",
     "run_foreground",
     "serve",
 ]

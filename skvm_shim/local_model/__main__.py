@@ -1,10 +1,9 @@
-"""``python -m skvm_shim.local_model serve``: the same as ``skvm-shim local-model serve``."""
+"""``python -m skvm_shim.local_model serve``: ``skvm-shim local-model serve``, the same parser."""
 
 from __future__ import annotations
 
-import sys
-
-from skvm_shim.local_model.command import main
+from skvm_shim.cli import main as cli
+from skvm_shim.cli.local_model import local_model
 
 if __name__ == "__main__":
-    sys.exit(main())
+    local_model.main(prog_name="python -m skvm_shim.local_model", **cli.context_settings)

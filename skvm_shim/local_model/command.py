@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
 import signal
 import sys
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
@@ -48,11 +46,9 @@ def run_foreground(
         print("Ctrl-C stops it.", flush=True)
         try:
             while not stop.wait(0.5):
-                if not server.running:
-                    print(
-                        f"skvm-shim local-model: the server exited:\n{server.log_tail()}",
-                        file=sys.stderr,
-                    )
+                report = server.exit_report()
+                if report is not None:
+                    print(f"skvm-shim local-model: {report}", file=sys.stderr)
                     return 1
         except KeyboardInterrupt:
             pass
@@ -60,22 +56,3 @@ def run_foreground(
             signal.signal(signal.SIGTERM, previous)
     print("stopped")
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``local-model serve [--port N] [--model PATH] [--host ADDR] [--n-ctx N] [--threads N]``."""
-    parser = argparse.ArgumentParser(
-        prog="skvm-shim local-model",
-        description="SmolLM2-135M-Instruct (or any GGUF) behind an OpenAI-compatible API.",
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("serve", help="serve the local model on loopback until Ctrl-C")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
-    p.add_argument("--model", type=Path, default=None, help="a GGUF file (default: bundled)")
-    p.add_argument("--host", default=DEFAULT_HOST, help="a loopback address (default 127.0.0.1)")
-    p.add_argument("--n-ctx", type=int, default=DEFAULT_N_CTX, help=f"default {DEFAULT_N_CTX}")
-    p.add_argument("--threads", type=int, default=None, help="llama.cpp threads (default: its own)")
-    args = parser.parse_args(argv)
-    return run_foreground(
-        args.port, args.model, args.host, n_ctx=args.n_ctx, n_threads=args.threads
-    )

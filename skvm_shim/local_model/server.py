@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import Self
 
 from skvm_shim.local_model.chat_handler import HANDLER_NAME
+from skvm_shim.local_model.exits import describe_exit
 from skvm_shim.local_model.weights import (
     BUNDLED_MODEL_ID,
     LocalModelUnavailable,
@@ -139,6 +140,13 @@ class LocalModelServer:
         """The last lines the server wrote to stderr/stdout (empty once stopped)."""
         return _tail(self.log_path, lines)
 
+    def exit_report(self, when: str = "") -> str | None:
+        """How the server died (signal name, likely cause, last output); None while it runs."""
+        code = self.process.poll()
+        if code is None:
+            return None
+        return describe_exit(code, self.log_tail(), when or "while serving")
+
     def __enter__(self) -> Self:
         return self
 
@@ -251,18 +259,46 @@ def _locate_in(python: str, model: Path | None) -> Path:
     return Path(done.stdout.strip())
 
 
+def _warm_up(handle: LocalModelServer, timeout: float) -> None:
+    """Generate one token, so a build that cannot run on this CPU fails here, not on a user's call.
+
+    Loading a model runs no matrix product; the first request does, and that is where a build
+    with instructions this machine lacks dies (SIGILL).
+    """
+    body = json.dumps({"prompt": "Hi", "max_tokens": 1, "temperature": 0}).encode()
+    url = f"{handle.base_url}/completions"  # http://<loopback>:<port>/v1, built by serve()
+    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})  # noqa: S310
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=timeout) as resp:
+            resp.read()
+    except urllib.error.HTTPError as exc:
+        detail = exc.read(500).decode("utf-8", "replace")
+        raise LocalModelError(
+            f"the local model server answered its warm-up request with HTTP {exc.code}: {detail}"
+        ) from None
+    except OSError:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            handle.process.wait(timeout=2.0)  # a crash closes the socket before the exit is seen
+        report = handle.exit_report("on its first request")
+        if report is not None:
+            raise LocalModelError(report) from None
+        raise LocalModelError(
+            f"the local model server did not answer its warm-up request within {timeout:.0f} s; "
+            f"its last output:\n{handle.log_tail()}"
+        ) from None
+
+
 def _wait_ready(handle: LocalModelServer, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
-        code = handle.process.poll()
-        if code is not None:
-            raise LocalModelError(
-                f"the local model server exited with code {code} before answering; "
-                f"its last output:\n{handle.log_tail()}"
-            )
+        report = handle.exit_report("before answering")
+        if report is not None:
+            raise LocalModelError(report)
         models = _served_models(handle.base_url, timeout=2.0)
         if models is not None:
             if handle.model_id in models:
+                _warm_up(handle, max(deadline - time.monotonic(), 10.0))
                 return
             raise LocalModelError(
                 f"{handle.base_url} serves {models}, not {handle.model_id!r}; "

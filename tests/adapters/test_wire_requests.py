@@ -484,6 +484,8 @@ def test_responses_string_input_and_shell_items_with_structured_skills() -> None
     assert [p.text for p in results[0].content] == [SKILL_BODY, "warn"]
     assert results[0].content[0].path == ("input", 2, "output", 0, "stdout")
     assert results[1].text == "a\nb"
+    assert results[0].is_error is True  # its second command timed out
+    assert results[1].is_error is None  # local_shell_call_output carries no outcome
     assert results[2].is_error is True
     assert request.structured_skills == (
         StructuredSkill("responses.shell.skills", "local", "csv-stats"),

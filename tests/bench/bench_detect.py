@@ -1,6 +1,6 @@
 """Benchmark: deciding which skills a large prompt carries.
 
-Goal (issue 2): a 200 KB prompt with 100 registered skills is decided in under 1 ms; a message
+Goal: a 200 KB prompt with 100 registered skills is decided in under 1 ms; a message
 already scanned in an earlier turn is not scanned again (cache hit). Run:
 
     python -m tests.bench.bench_detect

@@ -9,7 +9,7 @@ modes alike:
   swapped in.
 
 Two transports: the scripted upstream on loopback (what a user sees) and an in-process mock
-transport (no sockets: isolates the shim's own cost from network noise). Goal (issue 2): added
+transport (no sockets: isolates the shim's own cost from network noise). Goal: added
 median under 0.3 ms per call and under 1 ms at p99. Run:
 
     python -m tests.bench.bench_patch [--calls 300] [--rounds 5]

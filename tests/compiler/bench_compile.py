@@ -1,6 +1,6 @@
 """Benchmark (not a test): rule-based compile of one corpus skill, all three passes.
 
-    SKVM_CORPUS=/work/shared/corpus python tests/compiler/bench_compile.py [skill] [profile] [-n N]
+    SKVM_CORPUS=/path/to/corpus python tests/compiler/bench_compile.py [skill] [profile] [-n N]
 
 Prints median and p99 wall time of ``compile_skill`` (the skill and profile are loaded once,
 outside the timed loop). Goal: median under 50 ms.

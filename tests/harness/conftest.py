@@ -40,10 +40,9 @@ def harness_clis(request: pytest.FixtureRequest) -> Installation:
         installation = ensure_installed(toolchain)
     except InstallFailed as exc:
         pytest.fail(f"installing the harness CLIs failed: {exc}", pytrace=False)
-    how = "reused" if installation.reused else "installed with `npm ci`"
     versions = ", ".join(f"{name}@{v}" for name, v in sorted(installation.versions.items()))
     request.config.stash[_REPORT] = (
-        f"harness CLIs {how} in {installation.seconds:.1f}s at {installation.prefix} "
+        f"{installation.summary()} "
         f"(node {toolchain.node_version}, npm {toolchain.npm_version}): {versions}"
     )
     return installation

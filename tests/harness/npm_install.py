@@ -6,6 +6,9 @@ install and no postinstall script is needed (Claude Code is started through its
 ``cli-wrapper.cjs``, which finds the platform binary itself, because its postinstall, which
 would copy that binary over ``bin/claude.exe``, is blocked by newer npm releases anyway).
 A stamp file (hash of the manifests, node major, platform) lets later runs reuse the folder.
+Within one test run every check after the install reports that install (several fixtures ask),
+so the summary says "installed ... in N s" on the run that installed, and "reused" only on a run
+that found the folder ready.
 """
 
 from __future__ import annotations
@@ -63,7 +66,11 @@ class Toolchain:
 
 @dataclass(frozen=True, slots=True)
 class Installation:
-    """The installed CLIs: where they are and how long getting them took."""
+    """The installed CLIs: where they are and how this test run got them.
+
+    ``reused`` is False when this process ran the install (``seconds`` is how long it took),
+    True when an earlier run had left them ready (``seconds`` is how long checking took).
+    """
 
     prefix: Path
     toolchain: Toolchain
@@ -73,6 +80,18 @@ class Installation:
 
     def package_dir(self, package: str) -> Path:
         return self.prefix / "node_modules" / package
+
+    def summary(self) -> str:
+        how = (
+            f"reused from an earlier run (checked in {self.seconds:.1f}s)"
+            if self.reused
+            else f"installed with `npm ci` in {self.seconds:.1f}s"
+        )
+        return f"harness CLIs {how} at {self.prefix}"
+
+
+_INSTALLED_HERE: dict[Path, Installation] = {}
+"""The installs this process ran, by prefix: later checks in the same run report them."""
 
 
 def _version_of(executable: str) -> str:
@@ -148,6 +167,9 @@ def ensure_installed(toolchain: Toolchain, prefix: Path | None = None) -> Instal
         stamp = _stamp(toolchain)
         current = stamp_file.read_text("utf-8") if stamp_file.is_file() else ""
         if current == stamp and _installed_versions(prefix) == pins:
+            earlier = _INSTALLED_HERE.get(prefix)
+            if earlier is not None:
+                return earlier  # this run installed them: say so, not "reused"
             return Installation(prefix, toolchain, time.monotonic() - started, True, pins)
         stamp_file.unlink(missing_ok=True)
         for name in ("package.json", "package-lock.json"):
@@ -180,4 +202,6 @@ def ensure_installed(toolchain: Toolchain, prefix: Path | None = None) -> Instal
         if versions != pins:
             raise InstallFailed(f"npm installed {versions}, expected {pins}")
         stamp_file.write_text(stamp, "utf-8")
-        return Installation(prefix, toolchain, time.monotonic() - started, False, pins)
+        installation = Installation(prefix, toolchain, time.monotonic() - started, False, pins)
+        _INSTALLED_HERE[prefix] = installation
+        return installation

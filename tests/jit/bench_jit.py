@@ -13,7 +13,7 @@ the harness sees it.
 - **Local model** (the figure that counts): the exact requests the harness sent at each step of a
   replayed session are sent to SmolLM2-135M on llama.cpp (``skvm_shim.local_model.serve``,
   interpreter ``--local-python``) and timed the same way, each right after the step before it
-  (so the shared prefix is cached, as in a real loop). Goal (issue 5): at least 100x lower
+  (so the shared prefix is cached, as in a real loop). Goal: at least 100x lower
   latency per replayed step on this machine.
 """
 

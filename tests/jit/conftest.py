@@ -56,3 +56,11 @@ def work_dir(tmp_path: Path) -> Path:
     path = tmp_path / "work"
     path.mkdir()
     return path
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """How much the differential suite (test_jit_differential.py) ran, when it ran."""
+    from tests.jit.simulated import STATS
+
+    if STATS.scenarios:
+        terminalreporter.write_line(STATS.line())

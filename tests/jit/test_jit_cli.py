@@ -64,11 +64,24 @@ def test_show_renders_placeholders_and_slot_sources(home: Path) -> None:
     out = cli(home, "show", row["id"][:6])
     assert 'bash {"command": "wc -l {{s0}}"}' in out
     assert "final: {{s0}} has {{s1}} rows." in out
-    assert "s0: string; from task: 'file `' + <string> then '`'" in out
-    assert "s1: number; from result of step 0.0" in out
+    assert "applies to tasks: Profile the file `{{s0}}` now." in out
+    # Each slot: the token it binds to in the first trace, then how it is found.
+    assert 's0 <- "a b.csv" in the task: Profile the file `⟦a b.csv⟧` now.' in out
+    assert "string; from task: 'file `' + <string> then '`'" in out
+    assert 's1 <- "10" in the result of step 0.0: ⟦10⟧ a b.csv' in out
+    assert "number; from result of step 0.0" in out
     assert "promoted after 3 exact sessions" in out
     [detail] = json.loads(cli(home, "show", row["id"], "--json"))
-    assert detail["promoted_spec"]["slots"][0]["examples"] == ["c.csv", "a b.csv"]
+    slots = detail["promoted_spec"]["slots"]
+    assert slots[0]["examples"] == ["c.csv", "a b.csv"]
+    assert slots[0]["binds"] == {
+        "value": "a b.csv",
+        "in": "the task",
+        "start": 18,
+        "end": 25,
+        "context": "Profile the file `⟦a b.csv⟧` now.",
+    }
+    assert detail["promoted_spec"]["task"] == "Profile the file `{{s0}}` now."
 
 
 def test_show_unknown_id_fails(home: Path) -> None:

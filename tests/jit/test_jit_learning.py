@@ -181,7 +181,7 @@ def test_a_value_from_an_earlier_result_binds() -> None:
     assert command(spec, 1, "Show the newest log file.", steps) == "tail logs/app-2025-12-31.log"
 
 
-def test_part_of_a_word_binds_when_the_whole_is_not_in_the_task() -> None:
+def test_part_of_a_command_word_binds_to_a_whole_word_of_the_task() -> None:
     def t(city: str) -> object:
         return trace(
             f"What is the weather in {city}?",
@@ -192,11 +192,10 @@ def test_part_of_a_word_binds_when_the_whole_is_not_in_the_task() -> None:
     spec = learn([t("Paris"), t("Oslo")], "generic")
     assert command(spec, 0, "What is the weather in Lima?") == "curl -s 'wttr.in/Lima?format=3'"
     # The constant text around it stays, and the value is checked against its class.
-    assert (
-        command(spec, 0, "What is the weather in Rio de Janeiro?")
-        == "curl -s 'wttr.in/Rio?format=3'"
-    )
     assert command(spec, 0, "What is the weather in $(id)?") is None
+    # A city of several words is not the one token the traces had there: the model would not
+    # write 'wttr.in/Rio', so nothing is predicted (exact or absent).
+    assert command(spec, 0, "What is the weather in Rio de Janeiro?") is None
 
 
 def test_json_numbers_and_python_string_literals() -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -105,3 +108,20 @@ def test_invariants_hold_for_any_history(events: list[str], n: int, k: int) -> N
         assert r.hits + r.misses <= len(events)
     assert r.demotions <= r.promotions
     assert r.state == "shadow" or r.promotions > r.demotions
+
+
+def test_the_writer_thread_ends_when_idle_and_starts_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from skvm_shim.jit import writer as writer_module
+
+    monkeypatch.setattr(writer_module, "IDLE_S", 0.05)
+    w = writer_module.BackgroundWriter(name="skvm-jit-writer-test")
+    done: list[int] = []
+    w.submit(lambda: done.append(1), wait=True)
+    assert done == [1]
+    deadline = time.monotonic() + 5
+    while w._thread is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert w._thread is None, "an idle writer keeps no thread"
+    w.submit(lambda: done.append(2))
+    assert w.flush()
+    assert done == [1, 2]

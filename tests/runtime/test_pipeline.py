@@ -307,3 +307,29 @@ def test_a_read_tool_returning_error_text_is_not_a_failed_tool(store: Store) -> 
         for s in env.spans("execute_tool")
     }
     assert outcomes == {"read": "success", "bash": "failure"}
+
+
+def test_a_failed_read_is_a_failed_tool_in_chat_completions(store: Store) -> None:
+    """pi's read of a missing file: no error flag on the wire, the text says it."""
+    env = Env(store, harness="pi")
+    read = {"id": "r1", "type": "function", "function": {"name": "read", "arguments": "{}"}}
+    bash = {"id": "b1", "type": "function", "function": {"name": "bash", "arguments": "{}"}}
+    env.call(chat(USER))
+    env.call(
+        chat(
+            USER,
+            {"role": "assistant", "content": None, "tool_calls": [read, bash]},
+            {
+                "role": "tool",
+                "tool_call_id": "r1",
+                "content": "ENOENT: no such file or directory, access '/w/data_7.csv'",
+            },
+            # pi adds nothing to the output of a command that exited 0
+            {"role": "tool", "tool_call_id": "b1", "content": "Error: only text\n"},
+        )
+    )
+    spans = {s.attributes["gen_ai.tool.name"]: s for s in env.spans("execute_tool")}
+    assert spans["read"].attributes["skvm.tool.outcome"] == "failure"
+    assert spans["read"].attributes["skvm.tool.outcome_reason"] == "harness error form"
+    assert spans["read"].status.status_code is StatusCode.ERROR
+    assert spans["bash"].attributes["skvm.tool.outcome"] == "success"

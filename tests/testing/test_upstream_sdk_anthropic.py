@@ -1,14 +1,16 @@
 """The real anthropic SDK (2.x, httpx2) parses what the scripted upstream sends.
 
-What a cut stream does to this SDK (checked below): ``cut_mode="abort"`` -> the raw
-``httpx2.RemoteProtocolError`` escapes while iterating a stream (the SDK does not wrap errors
-raised mid-stream), and ``anthropic.APIConnectionError`` for a non-streaming call;
+What a cut stream does to this SDK (checked below): ``cut_mode="abort"`` -> while iterating a
+stream, releases up to 2.16 let the raw ``httpx2.RemoteProtocolError`` escape, and 2.17 wraps it
+in ``anthropic.APIConnectionError`` (its ``iter_response_bytes``); a non-streaming call raises
+``anthropic.APIConnectionError`` in both;
 ``cut_mode="eof"`` -> the stream just ends, and ``messages.stream().get_final_message()`` returns
 the partial message with ``stop_reason=None`` and no error.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 
 import anthropic
@@ -165,6 +167,11 @@ def test_errors_raise_the_matching_sdk_exception(
     assert error.request_id is not None
 
 
+def _wraps_stream_read_errors() -> bool:
+    """Whether this anthropic wraps a failed stream read in APIConnectionError (2.17 and later)."""
+    return hasattr(importlib.import_module("anthropic._streaming"), "iter_response_bytes")
+
+
 def test_cut_abort_mid_stream_raises_transport_error(
     upstream: ScriptedUpstream, client: anthropic.Anthropic
 ) -> None:
@@ -175,8 +182,14 @@ def test_cut_abort_mid_stream_raises_transport_error(
         with client.messages.stream(model="c", max_tokens=5, messages=MESSAGES) as stream:
             seen.extend(stream.text_stream)
 
-    with pytest.raises(httpx2.RemoteProtocolError):
-        consume()
+    if _wraps_stream_read_errors():
+        with pytest.raises(anthropic.APIConnectionError) as err:
+            consume()
+        # The cut itself is still what the HTTP module saw: the peer closed mid-body.
+        assert isinstance(err.value.__cause__, httpx2.RemoteProtocolError)
+    else:
+        with pytest.raises(httpx2.RemoteProtocolError):
+            consume()
     assert seen == ["Hell"]
 
 

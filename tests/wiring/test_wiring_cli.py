@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+import skvm_shim
 from skvm_shim.cli import main
 from skvm_shim.records import SKILLS, VARIANT_SETS, VARIANTS
+from skvm_shim.skills.model import split_variant
 from skvm_shim.skills.registry import load_skill_file
 from skvm_shim.store import Store
+from skvm_shim.testing.upstream import ScriptedUpstream
 from tests.wiring.helpers import REGION_DIGEST, weak_tree, write_profile
 
 SKILL = load_skill_file(REGION_DIGEST)
@@ -82,7 +89,12 @@ def test_compile_writes_publishes_and_variants_commands_see_it(
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     text = result.stdout
-    assert "published: served as v-" in text
+    printed = set(re.findall(r"\bv-[0-9a-f]{8,}", text))
+    flat = " ".join(text.split())
+    (served_as,) = re.findall(
+        r"published: served as (v-[0-9a-f]+) for \(small-9b, bare-agent\)", flat
+    )
+    assert printed == {served_as}  # one id: the headline's is the served one
     assert "Gaps (" in text
     assert "Edits (" in text
     assert "evidence SKILL.md:" in text
@@ -100,6 +112,14 @@ def test_compile_writes_publishes_and_variants_commands_see_it(
     )
     assert row["skill_hash"] == SKILL.hash
     vid = row["current"]
+    assert vid == served_as
+    (again,) = run_json(
+        home, "compile", str(REGION_DIGEST), "--model", "acme/small-9b", "--harness",
+        "bare-agent", "--out", str(out),
+    )  # fmt: skip
+    assert again["variant_id"] == again["served"] == again["compiled_id"] == vid
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["variant_id"] == vid  # the folder names the same id
     shown = run_json(home, "variants", "show", vid[:10])
     assert shown["id"] == vid
     assert shown["provenance"]["folder"] == str(out)
@@ -125,20 +145,95 @@ def test_compile_writes_publishes_and_variants_commands_see_it(
     assert run(home, "variants", "rm", vid).exit_code == 1  # no longer served anywhere
 
 
-def test_compile_several_skills_to_the_default_folders(home: Path, tmp_path: Path) -> None:
+def test_the_id_compile_prints_is_the_id_the_pipeline_serves(
+    home: Path, tree: Path, upstream: ScriptedUpstream
+) -> None:
+    openai = pytest.importorskip("openai", reason="the openai SDK is not installed here")
+    run(home, "profiles", "import", str(tree))
+    (d,) = run_json(
+        home, "compile", str(REGION_DIGEST), "--model", "acme/small-9b", "--harness", "bare-agent"
+    )
+    vid = d["variant_id"]
+    assert d["status"] == "published"
+    assert vid is not None
+    assert Path(d["folder"]) == home / "variants" / vid
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    shim = skvm_shim.patch(home=home, harness="bare-agent", tracer_provider=provider)
+    try:
+        assert shim.store is not None
+        record = shim.store.get(VARIANTS, vid)
+        assert record is not None
+        client = openai.OpenAI(base_url=upstream.openai_base_url, api_key="sk-test", max_retries=0)
+        upstream.script("ok")
+        client.chat.completions.create(
+            model="openrouter/acme/small-9b",
+            messages=[
+                {"role": "system", "content": "Skill loaded:\n\n" + SKILL.body},
+                {"role": "user", "content": "Digest the regions"},
+            ],
+        )
+    finally:
+        skvm_shim.unpatch()
+    (span,) = [s for s in exporter.get_finished_spans() if s.name.startswith("chat ")]
+    assert span.attributes is not None
+    assert list(span.attributes["skvm.variant.ids"]) == [vid]
+    sent = upstream.last_request.body["messages"][0]["content"]
+    assert sent.startswith("Skill loaded:\n\n" + split_variant(record.text)[1])
+
+
+def test_without_a_profile_nothing_is_published_and_the_reason_is_shown(
+    home: Path, tmp_path: Path
+) -> None:
     other = tmp_path / "notes"
     other.mkdir()
     (other / "SKILL.md").write_text(
         "---\nname: notes\ndescription: d\n---\n\n# Notes\n\nWrite short notes.\n", "utf-8"
     )
     data = run_json(home, "compile", str(REGION_DIGEST), str(other), "--model", "m")
-    assert [d["status"] for d in data] == ["published", "unchanged"]
+    assert [d["status"] for d in data] == ["no-profile", "no-profile"]
     assert [d["profile_match"] for d in data] == ["none", "none"]
-    assert data[0]["provenance"]["passes"] == [1, 2, 3]  # asked for; no profile, so no gaps
-    assert data[0]["provenance"]["gaps"] == []
     for d in data:
-        assert Path(d["folder"]) == home / "variants" / d["variant_id"]
-        assert (Path(d["folder"]) / "report.json").is_file()
+        assert d["reason"].startswith(
+            "no variant published: no capability profile for (m, generic)"
+        )
+        assert (d["variant_id"], d["served"], d["folder"]) == (None, "original", None)
+    assert data[0]["env"]["dependencies"]  # pass 2 still reports what it found
+    assert not (home / "variants").exists()
+    with Store.open(home / "store") as store:
+        assert store.count(VARIANTS) == store.count(VARIANT_SETS) == 0
+    readable = run(home, "compile", str(REGION_DIGEST), "--model", "m")
+    assert readable.exit_code == 0, readable.output
+    assert "no-profile: no variant published: no capability profile for (m, generic)" in " ".join(
+        readable.stdout.split()
+    )
+    assert not re.search(r"\bv-[0-9a-f]{8}", readable.stdout)  # no id of an unserved variant
+    # --out still gets the folder (env-setup.sh, report.json) the user asked for.
+    out = tmp_path / "out"
+    (d,) = run_json(home, "compile", str(REGION_DIGEST), "--model", "m", "--out", str(out))
+    assert d["folder"] == str(out)
+    assert {"SKILL.md", "env-setup.sh", "report.json"} <= {p.name for p in out.iterdir()}
+    assert run_json(home, "variants", "list") == []
+
+
+def test_identical_text_is_not_published_even_with_dependencies(home: Path, tree: Path) -> None:
+    """The strong model needs no edit and ``generic`` gets no parallel hints: the compiled text
+    is the original's, so nothing is published although pass 2 found dependencies."""
+    run(home, "profiles", "import", str(tree))
+    (d,) = run_json(home, "compile", str(REGION_DIGEST), "--model", "acme/large-400b")
+    assert d["status"] == "unchanged"
+    assert d["reason"] == (
+        "no variant published: the compiled text is identical to the original; "
+        "the original is served"
+    )
+    assert d["env"]["dependencies"]
+    assert (d["variant_id"], d["served"], d["folder"]) == (None, "original", None)
+    (row,) = run_json(home, "variants", "list")
+    assert (row["model"], row["current"]) == ("large-400b", "original")
+    assert not (home / "variants").exists()
+    with Store.open(home / "store") as store:
+        assert store.count(VARIANTS) == 0
 
 
 def test_compile_passes_and_profile_file_options(home: Path, tree: Path) -> None:
@@ -151,6 +246,18 @@ def test_compile_passes_and_profile_file_options(home: Path, tree: Path) -> None
     assert data[0]["profile_match"] == "file"
     assert data[0]["dag"] is None
     assert data[0]["env"]["dependencies"]
+
+
+def test_compile_for_an_all_l0_model_reports_its_explicit_path(home: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    profile = root / "profiles" / "bare-agent" / "smollm2-135m-instruct" / "latest.json"
+    skill = root / "examples" / "skills" / "csv-stats"
+    result = run(home, "compile", str(skill), "--model", "smollm2", "--profile", str(profile))
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.stdout.split())
+    assert "Explicit path" in flat
+    assert "follow.procedure L0" in flat
+    assert "python3 scripts/profile_csv.py data.csv --out stats.json" in flat
 
 
 # -- bad input ----------------------------------------------------------------------------------
@@ -239,16 +346,18 @@ def test_bad_profile_import_exits_2(home: Path, tmp_path: Path) -> None:
 
 
 def test_compiler_model_calls_are_marked_and_fall_back_to_rules(
-    home: Path, upstream: Any, monkeypatch: pytest.MonkeyPatch
+    home: Path, tree: Path, upstream: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """--compiler-model goes through the SDK (marked internal); malformed answers fall back."""
     pytest.importorskip("openai", reason="the openai SDK is not installed here")
     monkeypatch.setenv("OPENAI_BASE_URL", upstream.openai_base_url)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     upstream.script(*["this is not JSON"] * 12)
+    profile = tree / "bare-agent" / "openrouter--acme--small-9b" / "latest.json"
     (data,) = run_json(
-        home, "compile", str(REGION_DIGEST), "--model", "m", "--compiler-model", "openai/scripted"
-    )
+        home, "compile", str(REGION_DIGEST), "--model", "m", "--compiler-model", "openai/scripted",
+        "--profile", str(profile),
+    )  # fmt: skip
     assert upstream.requests
     assert all(r.headers.get("x-skvm-internal") == "1" for r in upstream.requests)
     assert all(r.body["model"] == "scripted" for r in upstream.requests)

@@ -77,7 +77,7 @@ def test_corpus_profiles_compile_and_serve(
     original = Skill.parse((skill_dir / "SKILL.md").read_text(encoding="utf-8"))
     shim = skvm_shim.patch(home=home)
     assert shim.store is not None
-    record = shim.store.get(VARIANTS, report["published_id"])
+    record = shim.store.get(VARIANTS, report["variant_id"])
     assert record is not None
     client = openai.OpenAI(base_url=upstream.openai_base_url, api_key="sk-test", max_retries=0)
     upstream.script("ok")

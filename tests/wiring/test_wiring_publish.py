@@ -49,6 +49,9 @@ def test_published_under_the_runtime_identity_and_found_by_the_runtime(
     )
     assert choice.variant is not None
     assert choice.variant.id == record.id
+    # One id: the compiler's, the folder's, the stored and the served one.
+    assert record.id == outcome.variant_id == outcome.result.variant.variant_id
+    assert outcome.reason == f"served as {record.id} for (small-9b, bare-agent)"
     # Everything the runtime needs at serve time is on the record.
     assert record.ilp_groups == 1
     assert sorted(d["name"] for d in record.env_deps) == ["pandas", "pdftotext", "python3"]
@@ -124,6 +127,9 @@ def test_nothing_to_change_serves_the_original_and_is_known(store: Store, home: 
     outcome = compile_and_publish(job, store=store, variants_dir=home / "variants")
     assert outcome.status == "unchanged"
     assert outcome.servable
+    assert "identical to the original" in outcome.reason
+    assert (outcome.variant_id, outcome.folder) == (None, None)
+    assert not (home / "variants").exists()  # no folder for a variant nobody serves
     vs = store.get(VARIANT_SETS, join_key(job.skill.hash, "large-400b", "generic"))
     assert vs is not None
     assert vs.current == ORIGINAL
@@ -131,3 +137,18 @@ def test_nothing_to_change_serves_the_original_and_is_known(store: Store, home: 
     assert store.count(VARIANTS) == 0
     choice = VariantSelector(store).choose(job.skill.hash, "large-400b", "generic", 0.5)
     assert (choice.variant, choice.known) == (None, True)
+
+
+def test_no_profile_publishes_nothing_and_leaves_the_store_alone(store: Store, home: Path) -> None:
+    job = compile_job(load_skill_dir(REGION_DIGEST), model="acme/small-9b", store=store)
+    assert job.tcp is None
+    outcome = compile_and_publish(job, store=store, variants_dir=home / "variants")
+    assert outcome.status == "no-profile"
+    assert outcome.servable  # nothing failed: the original is served
+    assert outcome.reason.startswith(
+        "no variant published: no capability profile for (small-9b, generic); the original is "
+        "served"
+    )
+    assert (outcome.variant_id, outcome.folder) == (None, None)
+    assert store.count(VARIANTS) == store.count(VARIANT_SETS) == store.count(SKILLS) == 0
+    assert not (home / "variants").exists()

@@ -175,6 +175,9 @@ def test_proxy_mode_runtime_compiles_too(home: Path, upstream: ScriptedUpstream)
     """The proxy builds a Runtime: the same worker serves its compile requests."""
     from skvm_shim.proxy import ProxyServer
 
+    with Store.open(home / "store") as store:
+        weak = TCP.model_validate(profile_dict(WEAK_LEVELS, model="openrouter/" + MODEL))
+        ProfileStore(store).import_tcp(weak, source="test")
     with ProxyServer(
         upstream_openai=upstream.openai_base_url,
         upstream_anthropic=upstream.base_url,
@@ -190,12 +193,13 @@ def test_proxy_mode_runtime_compiles_too(home: Path, upstream: ScriptedUpstream)
         assert worker.drain(30)
         store = server.runtime.store
         assert store is not None
-        # No profile stored here: passes 2-3 ran; the skill's dependencies make it worth serving.
+        # The proxy names no harness: `generic`, compiled with the bare-agent profile of the model.
         vs = store.get(VARIANT_SETS, join_key(SKILL.hash, "small-9b", "generic"))
         assert vs is not None
         record = store.get(VARIANTS, vs.current or "")
         assert record is not None
-        assert record.provenance["passes"] == [2, 3]
+        assert record.provenance["passes"] == [1, 2, 3]
+        assert record.provenance["profile_match"] == "same-model-bare-agent"
         assert record.env_deps
         fresh = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "p2"}]
         assert "Environment on this machine" in _system(_chat(client, upstream, fresh))

@@ -13,7 +13,14 @@ from skvm_shim.compilation import CompileWorker, compile_and_publish
 from skvm_shim.compilation.publish import CompileJob, CompileOutcome
 from skvm_shim.compilation.worker import EVENT_UNDER
 from skvm_shim.profiles_store import ProfileStore
-from skvm_shim.records import EVENTS, VARIANT_SETS, CompileRequest, VariantSet
+from skvm_shim.records import (
+    EVENTS,
+    ORIGINAL,
+    VARIANT_SETS,
+    VARIANTS,
+    CompileRequest,
+    VariantSet,
+)
 from skvm_shim.skills.model import Skill
 from skvm_shim.skills.registry import SkillRegistry, load_skill_file
 from skvm_shim.store import Store, join_key, key_prefix
@@ -51,8 +58,17 @@ class Recording:
         return compile_and_publish(job, **kwargs)
 
 
+def _import_profiles(store: Store, *models: str) -> None:
+    for model in models:
+        ProfileStore(store).import_tcp(
+            TCP.model_validate(profile_dict(WEAK_LEVELS, model=model)), source="test"
+        )
+
+
 @pytest.fixture
 def worker_parts(store: Store, home: Path) -> tuple[Store, SkillRegistry, Path]:
+    """A worker's store, with profiles for the models the queue tests use."""
+    _import_profiles(store, "a", "b", "c")
     return store, SkillRegistry([SKILL]), home / "variants"
 
 
@@ -63,31 +79,57 @@ def _worker(parts: tuple[Store, SkillRegistry, Path], fn: Any, **kw: Any) -> Com
     ).start()
 
 
-def test_profile_found_runs_all_passes_else_passes_2_and_3(worker_parts: Any) -> None:
+def test_without_a_profile_nothing_is_compiled_until_one_is_imported(worker_parts: Any) -> None:
     store = worker_parts[0]
     fn = Recording()
     worker = _worker(worker_parts, fn)
+    key = join_key(SKILL.hash, "small-9b", "bare-agent")
     try:
         assert worker.submit(_request(model="small-9b"))
         assert worker.drain(30)
-        ProfileStore(store).import_tcp(
-            TCP.model_validate(profile_dict(WEAK_LEVELS, model="openrouter/acme/small-9b")),
-            source="test",
-        )
-        assert worker.submit(_request(model="small-9b", harness="claude-code"))
+        assert fn.jobs == []  # nothing to compile against
+        assert store.get(VARIANT_SETS, key) is None  # still unknown: asked again later
+        _import_profiles(store, "openrouter/acme/small-9b")
+        assert worker.submit(_request(model="small-9b"))
         assert worker.drain(30)
     finally:
         worker.stop()
-    assert [j.passes for j in fn.jobs] == [(2, 3), (1, 2, 3)]
-    assert [j.profile_kind for j in fn.jobs] == ["none", "same-model-bare-agent"]
+    assert [(j.passes, j.profile_kind) for j in fn.jobs] == [((1, 2, 3), "exact")]
     events = _events(store)
-    assert [e["outcome"] for e in events] == ["published", "published"]
-    assert events[1]["profile_match"] == "same-model-bare-agent"
+    assert [e["outcome"] for e in events] == ["no-profile", "published"]
+    assert events[0]["reason"].startswith(
+        "no variant published: no capability profile for (small-9b, bare-agent)"
+    )
+    assert events[0].get("variant_id") is None
     assert events[1]["edits"] >= 1
-    for harness in ("bare-agent", "claude-code"):
-        vs = store.get(VARIANT_SETS, join_key(SKILL.hash, "small-9b", harness))
-        assert vs is not None
-        assert vs.current is not None
+    vs = store.get(VARIANT_SETS, key)
+    assert vs is not None
+    assert vs.current == events[1]["variant_id"]
+    folder = Path(events[1]["folder"])
+    assert folder.name == vs.current  # one id: the folder's, the event's and the served one
+
+
+def test_an_identical_compile_is_recorded_as_serving_the_original(worker_parts: Any) -> None:
+    """A strong model under ``generic`` (no parallel hints): the compiled text is the original,
+    dependencies or not, so the worker publishes nothing and the key serves the original."""
+    store = worker_parts[0]
+    fn = Recording()
+    worker = _worker(worker_parts, fn)
+    big = TCP.model_validate(profile_dict({}, model="big"))
+    ProfileStore(store).import_tcp(big, source="test")
+    try:
+        assert worker.submit(_request(model="big", harness="generic"))
+        assert worker.drain(30)
+    finally:
+        worker.stop()
+    (event,) = _events(store)
+    assert event["outcome"] == "unchanged"
+    assert "identical to the original" in event["reason"]
+    assert event["variant_id"] is None
+    assert store.count(VARIANTS) == 0
+    vs = store.get(VARIANT_SETS, join_key(SKILL.hash, "big", "generic"))
+    assert vs is not None
+    assert vs.current == ORIGINAL
 
 
 def test_duplicates_are_dropped_and_the_queue_is_bounded(worker_parts: Any) -> None:
@@ -160,6 +202,7 @@ def test_stop_ends_the_thread_and_refuses_new_work(worker_parts: Any) -> None:
 def test_traffic_skill_compiles_from_its_text(worker_parts: Any) -> None:
     """A skill seen only in traffic has no folder: the worker compiles its text."""
     store, _, variants = worker_parts
+    _import_profiles(store, "small-9b")
     text = (REGION_DIGEST / "SKILL.md").read_text(encoding="utf-8")
     seen = Skill.parse(text, source="traffic", location="/nowhere/region-digest")
     fn = Recording()

@@ -91,12 +91,31 @@ def _result(item: dict[str, Any], kind: str, path: tuple[Any, ...]) -> ToolResul
                     text = chunk.get(stream)
                     if isinstance(text, str) and text:
                         texts.append(text_part(text, (*path, "output", j, stream)))
+            is_error = _shell_failed(output)
         content = tuple(texts)
     else:
         content = _texts(output, (*path, "output"))
         if kind == "apply_patch_call_output" and isinstance(status := item.get("status"), str):
             is_error = status == "failed"
     return tool_result(call_id or "", content, is_error, path)
+
+
+def _shell_failed(chunks: list[Any]) -> bool | None:
+    """A shell call failed when a command timed out or exited non-zero (None: no outcome given)."""
+    outcomes = [c.get("outcome") for c in chunks if isinstance(c, dict)]
+    if not outcomes:
+        return None
+    failed = False
+    for outcome in outcomes:
+        if not isinstance(outcome, dict):
+            return None
+        if outcome.get("type") == "timeout":
+            failed = True
+        elif outcome.get("type") == "exit" and isinstance(code := outcome.get("exit_code"), int):
+            failed = failed or code != 0
+        else:
+            return None
+    return failed
 
 
 def _messages(items: list[Any]) -> list[Message]:
