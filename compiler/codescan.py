@@ -11,6 +11,10 @@ import re
 import shlex
 import sys
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from compiler.markdown import Document
 
 
 def words(text: str) -> frozenset[str]:
@@ -93,10 +97,19 @@ class ShellLine:
     operators: set[str] = field(default_factory=set)
     substitution: bool = False
     loop: bool = False
+    heredoc: str | None = None  # the body of a here-document the line opens
+
+
+_HEREDOC = re.compile(r"<<-?\s*(['\"]?)(?P<tag>[A-Za-z_][\w-]*)\1")
 
 
 def shell_lines(code: str) -> list[ShellLine]:
-    """Logical lines of a shell snippet (continuations joined, prompts and comments dropped)."""
+    """Logical lines of a shell snippet (continuations joined, prompts and comments dropped).
+
+    A here-document's body belongs to the line that opens it (``heredoc``), not to the lines
+    that follow: ``python3 - <<'EOF'`` then Python is one command with its input, not a run of
+    commands named ``import`` and ``print``.
+    """
     out: list[ShellLine] = []
     raw = code.split("\n")
     i = 0
@@ -110,8 +123,75 @@ def shell_lines(code: str) -> list[ShellLine]:
         stripped = text.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        out.append(_parse_line(start, stripped))
+        parsed = _parse_line(start, stripped)
+        doc = _HEREDOC.search(stripped) if "<<" in stripped else None
+        if doc is not None:
+            body: list[str] = []
+            while i < len(raw) and raw[i].strip() != doc["tag"]:
+                body.append(raw[i])
+                i += 1
+            i += 1  # the closing tag
+            parsed.heredoc = "\n".join(body)
+        out.append(parsed)
     return out
+
+
+def embedded_code(sl: ShellLine) -> list[tuple[str, str]]:
+    """Code a shell line hands to an interpreter: ``python3 -c CODE``, ``python3 - <<EOF``,
+    ``node -e CODE``; as (language, code) with language ``python`` or ``javascript``."""
+    out: list[tuple[str, str]] = []
+    for cmd in sl.commands:
+        flags: tuple[str, ...]
+        if cmd.word in ("python", "python3"):
+            lang, flags = "python", ("-c",)
+        elif cmd.word in ("node", "nodejs"):
+            lang, flags = "javascript", ("-e", "--eval", "-p", "--print")
+        else:
+            continue
+        argv = cmd.argv
+        code = next(
+            (argv[k + 1] for k in range(1, len(argv) - 1) if argv[k] in flags),
+            None,
+        )
+        if code is None and sl.heredoc is not None and (len(argv) == 1 or "-" in argv[1:]):
+            code = sl.heredoc
+        if code:
+            out.append((lang, code))
+    return out
+
+
+_COMMAND_CONTEXT = re.compile(
+    r"(?:\b(?:run|running|runs|execute|executing|with|using|via|call|invoke|type)|:)\s*$", re.I
+)
+_ARGISH = re.compile(r"(?:^|\s)(?:-{1,2}[A-Za-z]|[\w./-]+\.[A-Za-z0-9]{1,5}\b|[|>])")
+_WORDISH = re.compile(r"[a-z][a-z0-9_.+-]*")
+_SCRIPT = re.compile(r"(?:\./)?[\w.-]+(?:/[\w.-]+)*\.(?:sh|py|js|mjs|rb|pl)")
+_RUN_CONTEXT = re.compile(r"\b(?:run|running|execute|executing|invoke)\b[^.;:]*$", re.I)
+
+
+def is_inline_command(code: str, before: str = "") -> bool:
+    """Is an inline code span a shell command to run?
+
+    Yes when its first word is a well-known command line tool and it has arguments, or when the
+    text just before it introduces a command ("run", "with", "using", a colon) and it looks like
+    one: a lower-case program name followed by flags, file names or a pipe. ``pandas``,
+    ``stats.json`` and ``df.groupby(...)`` are not commands.
+    """
+    parts = code.split()
+    if not parts:
+        return False
+    first = parts[0]
+    if _SCRIPT.fullmatch(first):
+        return len(parts) >= 2 or bool(_RUN_CONTEXT.search(before[-40:]))
+    if len(parts) < 2:
+        return False
+    if first in KNOWN_CLIS:
+        return True
+    if not _WORDISH.fullmatch(first) or first in SHELL_KEYWORDS or "(" in first:
+        return False
+    if first in ("import", "from", "def", "class", "return", "const", "let", "var"):
+        return False
+    return bool(_COMMAND_CONTEXT.search(before[-40:])) and bool(_ARGISH.search(" ".join(parts[1:])))
 
 
 _PLACEHOLDER = re.compile(r"<[A-Za-z][\w .:/-]*>")
@@ -191,3 +271,31 @@ KNOWN_CLIS = words(
     ollama
     """
 )
+
+
+_INLINE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
+_INLINE_PYTHON = re.compile(r"^\s*(?:import\s+[A-Za-z_]|from\s+[A-Za-z_][\w.]*\s+import\s)")
+
+
+@dataclass(frozen=True, slots=True)
+class InlineSnippet:
+    line: int  # 0-based line of the document
+    code: str
+    kind: str  # "command" or "python"
+
+
+def inline_snippets(doc: Document) -> list[InlineSnippet]:
+    """Inline code in prose that is something to run: a shell command (``is_inline_command``)
+    or Python statements (``import pandas as pd; df = pd.read_csv(path)``)."""
+    out: list[InlineSnippet] = []
+    for i in range(doc.body_start, len(doc.lines)):
+        line = doc.lines[i]
+        if doc.in_fence[i] or "`" not in line:
+            continue
+        for m in _INLINE.finditer(line):
+            code = m.group(1).strip()
+            if _INLINE_PYTHON.match(code):
+                out.append(InlineSnippet(i, code, "python"))
+            elif is_inline_command(code, line[: m.start()]):
+                out.append(InlineSnippet(i, code, "command"))
+    return out

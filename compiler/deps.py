@@ -1,12 +1,15 @@
 """Pass 2, extraction: what a skill needs installed, from code and install lines, with sources.
 
-Sources: Python imports (ast) in SKILL.md code blocks and bundled ``.py`` files; commands (shlex)
-in shell blocks, bundled ``.sh`` files and command-looking inline code; install lines (``pip
-install``, ``npm install -g``, ``brew install``, ``apt-get install``); shebang interpreters; the
-``requires.bins`` / ``install`` entries of OpenClaw/ClawdBot frontmatter metadata; a
-``requirements.txt`` at the skill root or under ``scripts/``. Import names map to distributions
-(``yaml`` -> ``PyYAML``); standard-library modules, bundled modules and base POSIX tools are not
-dependencies.
+Sources: Python imports (ast) in SKILL.md code blocks, bundled ``.py`` files, inline code that
+is Python (``import pandas as pd; ...``) and code handed to an interpreter (``python3 -c``, a
+here-document, ``node -e``); commands (shlex) in shell blocks, bundled ``.sh`` files and inline
+commands; install lines (``pip install``, ``npm install -g``, ``brew install``, ``apt-get
+install``); shebang interpreters; the ``requires.bins`` / ``install`` entries of OpenClaw/ClawdBot
+frontmatter metadata; a ``requirements.txt`` at the skill root or under ``scripts/``; Python
+libraries an instruction tells the agent to use ("load it with pandas"). Import names map to
+distributions (``yaml`` -> ``PyYAML``), and calls that need a second package add it
+(``pd.read_excel`` -> openpyxl); standard-library modules, bundled modules and base POSIX tools
+are not dependencies; Python code to run needs ``python3``, Node code ``node``.
 """
 
 from __future__ import annotations
@@ -18,8 +21,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from compiler.codescan import KNOWN_CLIS, STDLIB, python_imports, shell_lines, words
+from compiler.codescan import (
+    KNOWN_CLIS,
+    STDLIB,
+    embedded_code,
+    inline_snippets,
+    python_imports,
+    shell_lines,
+    words,
+)
 from compiler.markdown import Document
+from compiler.scr_rules import instructed_libraries
 from compiler.signals import PYTHON_LANGS, SHELL_LANGS
 from compiler.skill import SKILL_FILE, SkillSource
 
@@ -65,6 +77,13 @@ IMPORT_TO_DIST: dict[str, str] = {
     "openai": "openai",
     "anthropic": "anthropic",
 }
+
+# Calls that need a second package at run time: pandas reads and writes .xlsx through openpyxl
+# and Parquet through pyarrow, though neither is imported by name.
+IMPLIED_BY_CALL: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("pandas", re.compile(r"\.(?:read|to)_excel\("), "openpyxl"),
+    ("pandas", re.compile(r"\.(?:read|to)_parquet\("), "pyarrow"),
+)
 
 # Always on a POSIX system (coreutils, shell builtins) or part of the harness itself.
 BASE_COMMANDS = words(
@@ -141,9 +160,27 @@ _INSTALL = re.compile(
     r"dnf|yum)"
     r"\s+(?:install|add|i)\s+(?P<args>[^;&|\n`]+)"
 )
+_OPTIONS_WITH_VALUES = frozenset(
+    {"-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-t", "--target", "-i"}
+)
+_NOT_A_PACKAGE = re.compile(r"[/\\]|\.(?:txt|toml|cfg|in|lock|json|whl|tar\.gz|zip)$|^\.+$")
+_NODE_CODE = re.compile(r"\brequire\(|^\s*import\s.+\sfrom\s|\bprocess\.|\bfs\.\w+\(", re.M)
 _JS_REQUIRE = re.compile(
     r"""require\(\s*['"](?P<a>[^'"./][^'"]*)['"]\s*\)|from\s+['"](?P<b>[^'"./][^'"]*)['"]"""
 )
+
+
+DepHow = Literal[
+    "python-import",
+    "shell-command",
+    "inline-command",
+    "install-line",
+    "shebang",
+    "frontmatter",
+    "requirements",
+    "js-import",
+    "named-library",
+]
 
 
 class DepSource(BaseModel):
@@ -151,16 +188,7 @@ class DepSource(BaseModel):
 
     file: str
     line: int  # 1-based
-    how: Literal[
-        "python-import",
-        "shell-command",
-        "inline-command",
-        "install-line",
-        "shebang",
-        "frontmatter",
-        "requirements",
-        "js-import",
-    ]
+    how: DepHow
 
 
 class Dependency(BaseModel):
@@ -207,9 +235,8 @@ class _Collector:
             self.dropped[name] = None
             return
         key = f"{kind}:{name}"
-        entry = self.found.setdefault(key, {"kind": kind, "name": name, "sources": [], **extra})
-        if source not in entry["sources"]:
-            entry["sources"].append(source)
+        entry = self.found.setdefault(key, {"kind": kind, "name": name, "sources": {}, **extra})
+        entry["sources"].setdefault((source.file, source.line, source.how), source)
 
     def python_module(self, module: str, source: DepSource) -> None:
         top = module.split(".", maxsplit=1)[0]
@@ -218,6 +245,18 @@ class _Collector:
         dist = IMPORT_TO_DIST.get(module) or IMPORT_TO_DIST.get(top)
         self.add("python", top, source, package=dist or top, guessed=dist is None)
         self.command("python3", source)
+
+    def python_code(self, code: str, file: str, offset: int, how: DepHow) -> None:
+        """Python to be run: its imports, the packages its calls imply, and python3 itself."""
+        imports = python_imports(code)
+        for imp in imports:
+            self.python_module(imp.full, DepSource(file=file, line=offset + imp.line + 1, how=how))
+        tops = {imp.module for imp in imports}
+        for module, call, needed in IMPLIED_BY_CALL:
+            if module in tops and call.search(code):
+                self.python_module(needed, DepSource(file=file, line=offset + 1, how=how))
+        if code.strip():
+            self.command("python3", DepSource(file=file, line=offset + 1, how=how))
 
     def command(self, word: str, source: DepSource) -> None:
         if word in ("bash", "sh", "zsh"):
@@ -255,8 +294,15 @@ class _Collector:
         for m in _INSTALL.finditer(text):
             tool = m["tool"]
             src = DepSource(file=file, line=line, how="install-line")
+            skip_value = False
             for arg in m["args"].split():
-                if arg.startswith("-") or arg in ("install", "--"):
+                if skip_value:
+                    skip_value = False
+                    continue
+                if arg in _OPTIONS_WITH_VALUES:
+                    skip_value = True  # ``-r requirements.txt``: a file, not a package
+                    continue
+                if arg.startswith("-") or arg in ("install", "--") or _NOT_A_PACKAGE.search(arg):
                     continue
                 name = re.split(r"[<>=!~\[;]", arg.strip("'\""), maxsplit=1)[0]
                 if not name:
@@ -273,12 +319,12 @@ class _Collector:
                     self.add(
                         "python", module or name.replace("-", "_"), src, package=name, guessed=False
                     )
-                    self.interpreters.setdefault("python3")
+                    self.command("python3", src)
 
     def manifest(self) -> EnvManifest:
         deps = []
         for entry in self.found.values():
-            sources = tuple(entry.pop("sources"))
+            sources = tuple(entry.pop("sources").values())  # first seen first
             entry.pop("via", None)
             deps.append(Dependency(sources=sources, **entry))
         order = {"binary": 0, "python": 1, "npm": 2}
@@ -311,10 +357,7 @@ def extract_dependencies(skill: SkillSource) -> EnvManifest:
         suffix = PurePosixPath(f.path).suffix
         _shebang(c, text, f.path)
         if suffix == ".py":
-            for imp in python_imports(text):
-                c.python_module(
-                    imp.full, DepSource(file=f.path, line=imp.line + 1, how="python-import")
-                )
+            c.python_code(text, f.path, 0, "python-import")
         elif suffix in (".sh", ".bash"):
             _scan_shell(c, text, f.path, 0)
         elif suffix in (".js", ".mjs", ".cjs", ".ts"):
@@ -333,24 +376,17 @@ def _scan_markdown(c: _Collector, doc: Document, file: str) -> None:
     for fence in doc.fences:
         offset = fence.start + 1
         if fence.lang in PYTHON_LANGS:
-            for imp in python_imports(fence.body):
-                c.python_module(
-                    imp.full, DepSource(file=file, line=offset + imp.line + 1, how="python-import")
-                )
+            c.python_code(fence.body, file, offset, "python-import")
         elif fence.lang in SHELL_LANGS or (not fence.lang and _looks_like_shell(fence.body)):
             _scan_shell(c, fence.body, file, offset)
         elif fence.lang in ("javascript", "js", "typescript", "ts", "node", "mjs"):
             _scan_js(c, fence.body, file, offset)
-    for code in doc.inline_code:
-        text = code.text.strip()
-        first = text.split()[0] if text.split() else ""
-        if first in KNOWN_CLIS and len(text.split()) >= 2:
-            for sl in shell_lines(text):
-                for cmd in sl.commands:
-                    c.command(
-                        cmd.word, DepSource(file=file, line=code.line + 1, how="inline-command")
-                    )
-            c.install_line(text, file, code.line + 1)
+    for snippet in inline_snippets(doc):
+        if snippet.kind == "python":
+            c.python_code(snippet.code, file, snippet.line, "inline-command")
+        else:
+            _scan_shell(c, snippet.code, file, snippet.line, how="inline-command")
+    _scan_named_libraries(c, doc, file)
 
 
 def _looks_like_shell(body: str) -> bool:
@@ -361,32 +397,46 @@ def _looks_like_shell(body: str) -> bool:
     return known * 2 >= len(lines)
 
 
-def _scan_shell(c: _Collector, text: str, file: str, offset: int) -> None:
+def _scan_shell(
+    c: _Collector, text: str, file: str, offset: int, how: DepHow = "shell-command"
+) -> None:
     for sl in shell_lines(text):
+        src = DepSource(file=file, line=offset + sl.line + 1, how=how)
         for cmd in sl.commands:
-            c.command(
-                cmd.word, DepSource(file=file, line=offset + sl.line + 1, how="shell-command")
-            )
+            c.command(cmd.word, src)
             if cmd.word in ("python", "python3") and len(cmd.argv) >= 3 and cmd.argv[1] == "-m":
                 module = cmd.argv[2]
                 if module not in ("pip", "venv", "json.tool", "http.server"):
-                    c.python_module(
-                        module, DepSource(file=file, line=offset + sl.line + 1, how="shell-command")
-                    )
+                    c.python_module(module, src)
+        for lang, code in embedded_code(sl):
+            if lang == "python":
+                c.python_code(code, file, offset + sl.line, how)
+            else:
+                _scan_js(c, code, file, offset + sl.line)
         c.install_line(sl.text, file, offset + sl.line + 1)
 
 
+def _scan_named_libraries(c: _Collector, doc: Document, file: str) -> None:
+    """Python libraries prose tells the agent to use ("load it with pandas"), never ones it
+    names to avoid ("don't use pandas")."""
+    for line, lib in instructed_libraries(doc):
+        if lib.ecosystem == "pip" and lib.primitive == "gen.code.python":
+            src = DepSource(file=file, line=line + 1, how="named-library")
+            c.python_module(lib.name, src)
+
+
 def _scan_js(c: _Collector, text: str, file: str, offset: int = 0) -> None:
+    if _NODE_CODE.search(text):
+        c.command("node", DepSource(file=file, line=offset + 1, how="js-import"))
     for n, line in enumerate(text.split("\n")):
         for m in _JS_REQUIRE.finditer(line):
             name = m["a"] or m["b"] or ""
             pkg = "/".join(name.split("/")[:2]) if name.startswith("@") else name.split("/")[0]
             if pkg.removeprefix("node:") in _NODE_BUILTINS or pkg.startswith("node:"):
                 continue
-            c.add(
-                "npm", pkg, DepSource(file=file, line=offset + n + 1, how="js-import"), package=pkg
-            )
-            c.interpreters.setdefault("node")
+            src = DepSource(file=file, line=offset + n + 1, how="js-import")
+            c.add("npm", pkg, src, package=pkg)
+            c.command("node", src)
 
 
 def _shebang(c: _Collector, text: str, file: str) -> None:
@@ -411,13 +461,9 @@ def _scan_requirements(c: _Collector, text: str, file: str) -> None:
             continue
         name = re.split(r"[<>=!~\[;\s]", spec, maxsplit=1)[0]
         module = next((k for k, v in IMPORT_TO_DIST.items() if v.lower() == name.lower()), None)
-        c.add(
-            "python",
-            module or name.replace("-", "_"),
-            DepSource(file=file, line=n + 1, how="requirements"),
-            package=name,
-        )
-        c.interpreters.setdefault("python3")
+        src = DepSource(file=file, line=n + 1, how="requirements")
+        c.add("python", module or name.replace("-", "_"), src, package=name)
+        c.command("python3", src)
 
 
 def _scan_frontmatter(c: _Collector, front: dict[str, Any]) -> None:

@@ -25,7 +25,7 @@ class Edit(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     gap_id: str
-    transform: Literal["compensate", "substitute"]
+    transform: Literal["compensate", "substitute", "explicit"]
     primitive: str
     anchor: Span
     op: EditOp

@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from compiler.deps import EnvManifest, extract_dependencies
-from compiler.edits import Edit
+from compiler.edits import Edit, apply_edits
 from compiler.envsetup import render_env_setup
+from compiler.explicit import ExplicitPath, plan_explicit_path
 from compiler.gaps import GapReport, Transform, analyse_gaps, choose_transforms
 from compiler.guard import GuardResult, run_guard
 from compiler.harness import HarnessFacts
@@ -25,6 +26,7 @@ from compiler.llm.structured import LlmCallReport
 from compiler.rewrite import MAX_EDITS, Rewriter, RewriteResult, RuleRewriter
 from compiler.scr import SCR
 from compiler.scr_extract import RuleScrExtractor, ScrExtractor
+from compiler.scr_rules import Hit
 from compiler.skill import SkillSource
 from compiler.tcp import TCP
 from compiler.variant import CompileResult, Provenance, Variant, variant_id
@@ -96,12 +98,21 @@ def compile_skill(
     start = time.perf_counter()
     rules_extractor = RuleScrExtractor()
     chosen_extractor = extractor or llm_scr or rules_extractor
+    rule_hits: list[Hit] | None = None
+
+    def by_rules() -> SCR:
+        nonlocal rule_hits
+        found, rule_hits = rules_extractor.extract_with_hits(skill)
+        return found
+
     scr: SCR
     try:
         scr = attempt(
             "scr",
-            lambda: chosen_extractor.extract(skill),
-            lambda: rules_extractor.extract(skill),
+            by_rules
+            if chosen_extractor is rules_extractor
+            else lambda: chosen_extractor.extract(skill),
+            by_rules,
             chosen_extractor.name,
         )
     except Exception as exc:  # an analyser bug must not sink the compile
@@ -118,6 +129,7 @@ def compile_skill(
     # Pass 1.
     text = skill.skill_md
     rewrite: RewriteResult | None = None
+    explicit: ExplicitPath | None = None
     if 1 in wanted and tcp is not None:
         start = time.perf_counter()
         rules_rw = RuleRewriter(max_edits)
@@ -135,6 +147,23 @@ def compile_skill(
             text = rewrite.text
         except Exception as exc:
             errors.append(f"pass 1: internal error: {type(exc).__name__}: {exc}")
+        if rewrite is not None:
+            try:
+                explicit, rewrite = _explicit_path(
+                    skill,
+                    scr=scr,
+                    hits=rule_hits,
+                    gap_report=gap_report,
+                    transforms=transforms,
+                    tcp=tcp,
+                    rewrite=rewrite,
+                    max_edits=max_edits,
+                )
+                text = rewrite.text
+            except Exception as exc:
+                errors.append(
+                    f"pass 1 (explicit path): internal error: {type(exc).__name__}: {exc}"
+                )
         timings["pass1"] = _ms(start)
 
     # Pass 2.
@@ -201,6 +230,7 @@ def compile_skill(
         unmeasured=gap_report.unmeasured,
         transforms=tuple(transforms),
         edits=edits,
+        explicit=explicit,
         guard=guard,
         timings_ms=timings,
         compiled_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -221,6 +251,36 @@ def compile_skill(
         rewrite=rewrite,
         llm_calls=tuple(llm_reports),
         errors=tuple(errors),
+    )
+
+
+def _explicit_path(
+    skill: SkillSource,
+    *,
+    scr: SCR,
+    hits: list[Hit] | None,
+    gap_report: GapReport,
+    transforms: list[Transform],
+    tcp: TCP,
+    rewrite: RewriteResult,
+    max_edits: int,
+) -> tuple[ExplicitPath | None, RewriteResult]:
+    """For a model no transform helps: the explicit plans, added to pass 1's edits."""
+    explicit, plans = plan_explicit_path(
+        skill,
+        scr=scr,
+        gaps=gap_report.gaps,
+        transforms=transforms,
+        tcp=tcp,
+        hits=hits,
+        used_lines={e.line for e in rewrite.edits},
+        budget=max_edits - len(rewrite.edits),
+    )
+    if not plans:
+        return explicit, rewrite
+    edits = (*rewrite.edits, *plans)
+    return explicit, rewrite.model_copy(
+        update={"edits": edits, "text": apply_edits(skill.skill_md, list(edits))}
     )
 
 

@@ -58,6 +58,11 @@ class RuleScrExtractor:
     def extract(self, skill: SkillSource) -> SCR:
         return scr_from_hits(skill, run_rules(skill, self.rules))
 
+    def extract_with_hits(self, skill: SkillSource) -> tuple[SCR, list[Hit]]:
+        """The SCR and the rule hits it came from (the explicit path reads them per step)."""
+        hits = run_rules(skill, self.rules)
+        return scr_from_hits(skill, hits), hits
+
 
 def scr_from_hits(skill: SkillSource, hits: list[Hit]) -> SCR:
     doc = skill.document

@@ -5,7 +5,9 @@ purposes. Table-driven signals live in ``compiler.signals``.
 
 from __future__ import annotations
 
+import ast
 import bisect
+import importlib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -14,7 +16,17 @@ from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
 
-from compiler.codescan import KNOWN_CLIS, STDLIB, python_imports, shell_lines, words
+from compiler.codescan import (
+    KNOWN_CLIS,
+    STDLIB,
+    ShellLine,
+    embedded_code,
+    inline_snippets,
+    is_inline_command,
+    python_imports,
+    shell_lines,
+    words,
+)
 from compiler.levels import Level
 from compiler.markdown import Document, Fence
 from compiler.signals import (
@@ -31,6 +43,8 @@ from compiler.signals import (
     SHELL_LANGS,
     SQL_LANGS,
     TEMPLATE_LANGS,
+    FileFormat,
+    Library,
     PatternSignal,
 )
 from compiler.skill import SkillSource
@@ -120,15 +134,11 @@ def literal_keys(pattern: str, flags: int = 0) -> tuple[str, ...] | None:
 
 
 def _sre_parse(pattern: str, flags: int) -> Any:
-    import importlib
-
     # The stdlib's own regex parser (no stubs for the private module); prefilter only.
     return importlib.import_module("re._parser").parse(pattern, flags)
 
 
 def _first_literals(items: list[Any]) -> list[str] | None:
-    import importlib
-
     c: Any = importlib.import_module("re._parser")  # re-exports the opcode constants
 
     i = 0
@@ -171,8 +181,13 @@ _IMPERATIVES = words(
     design implement structure organize organise group sort filter count measure track lead
     quantify state recommend ask confirm cross-reference pull research proceed route detect
     spawn fill submit click navigate wait log sign copy paste edit delete move rename
+    work tell trace score flag plot bump serve print attach mention resize reply pick tag push
+    commit merge release upload download reproduce inspect change leave skip open answer
     """
 )
+# Words that may lead an instruction ("Then run ...", "For every column compute ...").
+_LEADS = words("then finally first next also now afterwards after that second third lastly")
+_CLAUSE_LEADS = words("for if when once after before while where unless")
 _MARKER = re.compile(r"^\s*(?:>\s*)?(?:[-*+]|\d+[.)])?\s*(?:\[[ xX]\]\s*)?")
 _WORD = re.compile(r"[*_\s]*([A-Za-z][A-Za-z'-]*)")
 _SECOND_PERSON = re.compile(
@@ -201,6 +216,22 @@ def is_instruction(line: str) -> bool:
         m = _WORD.match(start)
         if m and m.group(1).lower() in _IMPERATIVES:
             return True
+    lead = _WORD.match(body)
+    if lead is None:
+        return False
+    first = lead.group(1).lower()
+    rest = body[lead.end() :]
+    if first in _LEADS:
+        m = _WORD.match(rest.lstrip(" ,"))
+        return bool(m and m.group(1).lower() in _IMPERATIVES)
+    if first in _CLAUSE_LEADS:
+        # "If it fails, stop"; "For every numeric column compute the mean".
+        after_comma = rest.split(",", 1)[1] if "," in rest else ""
+        m = _WORD.match(after_comma)
+        if m and m.group(1).lower() in _IMPERATIVES:
+            return True
+        if first == "for":
+            return any(w.lower() in _IMPERATIVES for w in re.findall(r"[A-Za-z]+", rest)[1:6])
     return False
 
 
@@ -211,7 +242,7 @@ def make_phrase_rule(signals: tuple[PatternSignal, ...]) -> Rule:
     compiled = tuple(
         (
             sig,
-            re.compile(sig.pattern, sig.flags & ~re.IGNORECASE),
+            *_boundary_split(sig.pattern, sig.flags & ~re.IGNORECASE),
             bool(sig.flags & re.IGNORECASE),
             literal_keys(sig.pattern, sig.flags),
         )
@@ -223,12 +254,12 @@ def make_phrase_rule(signals: tuple[PatternSignal, ...]) -> Rule:
         and most signals count only on lines that instruct."""
         text = ctx.prose
         lower = ctx.prose_lower
-        for signal, regex, folded, keys in compiled:
+        for signal, regex, bounded, folded, keys in compiled:
             haystack = lower if folded else text
             if keys is not None and not any(k in haystack for k in keys):
                 continue
             seen: set[int] = set()
-            for m in regex.finditer(haystack):
+            for m in _finditer(regex, bounded, haystack):
                 line = ctx.line_of(m.start())
                 if line in seen:
                     continue
@@ -250,114 +281,232 @@ def make_phrase_rule(signals: tuple[PatternSignal, ...]) -> Rule:
     return rule_phrases
 
 
+def _boundary_split(pattern: str, flags: int) -> tuple[re.Pattern[str], bool]:
+    """The pattern without a leading ``\\b`` that governs all of it, and whether one was
+    dropped. A pattern that starts with an assertion gets none of the regex engine's
+    first-character scanning: ``\\b(?:read|open)`` scans 35 KB about four times slower than
+    ``(?:read|open)`` with the boundary checked in Python on each candidate."""
+    if pattern.startswith(r"\b"):
+        try:
+            parsed = list(_sre_parse(pattern, flags))
+            c: Any = importlib.import_module("re._parser")
+        except Exception:
+            return re.compile(pattern, flags), False
+        # The boundary is the first item of the whole pattern, not of one top-level branch.
+        if parsed and parsed[0] == (c.AT, c.AT_BOUNDARY):
+            return re.compile(pattern[2:], flags), True
+    return re.compile(pattern, flags), False
+
+
+def _word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _finditer(regex: re.Pattern[str], bounded: bool, text: str) -> Iterator[re.Match[str]]:
+    """``finditer`` of the original pattern: when its leading ``\\b`` was dropped, a candidate
+    without a word boundary before it is skipped and the search goes on one character later,
+    so the matches are exactly the original pattern's."""
+    if not bounded:
+        yield from regex.finditer(text)
+        return
+    pos, n = 0, len(text)
+    while pos <= n:
+        m = regex.search(text, pos)
+        if m is None:
+            return
+        p = m.start()
+        if (p > 0 and _word(text[p - 1])) != (p < n and _word(text[p])):
+            yield m
+            pos = m.end() if m.end() > p else p + 1
+        else:
+            pos = p + 1
+
+
 rule_phrases = make_phrase_rule(PATTERN_SIGNALS)
 
 
 # -- code blocks by language ---------------------------------------------------------------
 
 
+def _local_modules(ctx: RuleContext) -> set[str]:
+    return {PurePosixPath(p).stem for p in ctx.skill.bundle_paths if p.endswith(".py")}
+
+
 def rule_python_blocks(ctx: RuleContext) -> Iterator[Hit]:
-    """Python blocks: basic code (L1), stdlib imports (L2), third-party imports (L3)."""
-    local = {PurePosixPath(p).stem for p in ctx.skill.bundle_paths if p.endswith(".py")}
+    """Python blocks: basic code (L1), stdlib imports (L2), third-party imports (L3); a block
+    that does something when run (not only definitions) is also a script to run (tool.exec L2)."""
+    local = _local_modules(ctx)
     for f in ctx.doc.fences:
         if f.lang not in PYTHON_LANGS or len(f.body.strip()) < 10:
             continue
         yield Hit("python.block", "gen.code.python", L1, f.start, f.end, "includes Python code")
-        for imp in python_imports(f.body):
-            if imp.module in local:
-                continue
-            line = f.start + 1 + imp.line
-            if imp.module in STDLIB:
-                yield Hit(
-                    "python.stdlib",
-                    "gen.code.python",
-                    L2,
-                    line,
-                    line,
-                    f"uses the standard library ({imp.module})",
-                    {"module": imp.module},
-                )
-                continue
+        if _runs_something(f.body):
+            yield Hit("python.run", "tool.exec", L2, f.start, f.end, "writes a script and runs it")
+        yield from _python_import_hits(f.body, f.start + 1, local)
+
+
+_DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _runs_something(code: str) -> bool:
+    """Has top-level statements beyond imports, definitions and a docstring."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return any(
+            ln.strip() and not ln.startswith((" ", "\t", "#", "@", "def ", "class ", "import "))
+            for ln in code.split("\n")
+        )
+    body = [n for n in tree.body if not isinstance(n, _DEFINITIONS)]
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    return bool(body)
+
+
+def _python_import_hits(code: str, first_line: int, local: set[str]) -> Iterator[Hit]:
+    """stdlib imports (L2), third-party imports (L3) and what a known library demands besides."""
+    for imp in python_imports(code):
+        if imp.module in local:
+            continue
+        line = first_line + imp.line
+        if imp.module in STDLIB:
             yield Hit(
-                "python.third_party",
+                "python.stdlib",
                 "gen.code.python",
-                L3,
+                L2,
                 line,
                 line,
-                f"uses a third-party library ({imp.module})",
-                {"library": imp.module},
+                f"uses the standard library ({imp.module})",
+                {"module": imp.module},
             )
-            lib = LIBRARY_BY_NAME.get(imp.module)
-            if lib is not None and lib.primitive != "gen.code.python":
-                yield Hit(
-                    f"library.{lib.name}",
-                    lib.primitive,
-                    lib.level,
-                    line,
-                    line,
-                    f"uses {lib.name}",
-                    {"library": lib.name},
-                )
+            continue
+        yield Hit(
+            "python.third_party",
+            "gen.code.python",
+            L3,
+            line,
+            line,
+            f"uses a third-party library ({imp.module})",
+            {"library": imp.module},
+        )
+        lib = LIBRARY_BY_NAME.get(imp.module)
+        if lib is not None and lib.primitive != "gen.code.python":
+            yield Hit(
+                f"library.{lib.name}",
+                lib.primitive,
+                lib.level,
+                line,
+                line,
+                f"uses {lib.name}",
+                {"library": lib.name},
+            )
+
+
+def _embedded_hits(sl: ShellLine, at: int, local: set[str]) -> Iterator[Hit]:
+    """Code a command line carries (``python3 -c``, a here-document, ``node -e``): the agent
+    writes that code, in that language."""
+    for lang, code in embedded_code(sl):
+        if lang == "python":
+            yield Hit(
+                "python.inline",
+                "gen.code.python",
+                L1,
+                at,
+                at,
+                "writes Python inline",
+                {"command": sl.text},
+            )
+            for h in _python_import_hits(code, 0, local):
+                yield Hit(h.rule, h.primitive, h.level, at, at, h.note, h.detail)
+        else:
+            level = L2 if _JS_L2.search(code) else L1
+            yield Hit(
+                "js.inline",
+                "gen.code.javascript",
+                level,
+                at,
+                at,
+                "writes JavaScript inline",
+                {"command": sl.text},
+            )
+
+
+def _shell_line_hits(sl: ShellLine, at: int, local: set[str]) -> Iterator[Hit]:
+    """What one command line demands: the shell constructs, known tools, URLs, embedded code."""
+    words = [c.word for c in sl.commands]
+    if "|" in sl.operators or sl.loop or ">" in sl.operators or sl.substitution:
+        what = "a pipeline" if "|" in sl.operators else "redirection or a loop"
+        yield Hit("shell.pipes", "gen.code.shell", L2, at, at, f"uses {what}", {"command": sl.text})
+    else:
+        yield Hit(
+            "shell.command", "gen.code.shell", L1, at, at, "runs a command", {"command": sl.text}
+        )
+    if "&&" in sl.operators and len(sl.commands) >= 2:
+        yield Hit("shell.chain", "tool.exec", L3, at, at, "chains commands", {"command": sl.text})
+    for word in words:
+        known = SHELL_COMMAND_BY_WORD.get(word)
+        if known is not None:
+            yield Hit(
+                f"shell.{word}",
+                known.primitive,
+                known.level,
+                at,
+                at,
+                f"uses {word}",
+                {"command": sl.text, "tool": word},
+            )
+    urls = re.findall(r"https?://[^\s\"'`)>]+", sl.text)
+    if any("?" in u and "=" in u for u in urls):
+        yield Hit(
+            "shell.query",
+            "tool.web",
+            L2,
+            at,
+            at,
+            "requests a URL with parameters",
+            {"url": urls[0]},
+        )
+    yield from _embedded_hits(sl, at, local)
 
 
 def rule_shell_blocks(ctx: RuleContext) -> Iterator[Hit]:
     """Shell blocks: commands to run (tool.exec), and the shell constructs they need."""
+    local = _local_modules(ctx)
     for f in ctx.shell_fences:
         lines = shell_lines(f.body)
         if not lines:
             continue
         yield Hit("shell.block", "tool.exec", L1, f.start, f.end, "runs shell commands")
         for sl in lines:
-            at = f.start + 1 + sl.line
-            words = [c.word for c in sl.commands]
-            if "|" in sl.operators or sl.loop or ">" in sl.operators or sl.substitution:
-                what = "a pipeline" if "|" in sl.operators else "redirection or a loop"
-                yield Hit(
-                    "shell.pipes",
-                    "gen.code.shell",
-                    L2,
-                    at,
-                    at,
-                    f"uses {what}",
-                    {"command": sl.text},
-                )
-            else:
-                yield Hit(
-                    "shell.command",
-                    "gen.code.shell",
-                    L1,
-                    at,
-                    at,
-                    "runs a command",
-                    {"command": sl.text},
-                )
-            if "&&" in sl.operators and len(sl.commands) >= 2:
-                yield Hit(
-                    "shell.chain", "tool.exec", L3, at, at, "chains commands", {"command": sl.text}
-                )
-            for word in words:
-                known = SHELL_COMMAND_BY_WORD.get(word)
-                if known is not None:
-                    yield Hit(
-                        f"shell.{word}",
-                        known.primitive,
-                        known.level,
-                        at,
-                        at,
-                        f"uses {word}",
-                        {"command": sl.text, "tool": word},
-                    )
-            urls = re.findall(r"https?://[^\s\"'`)>]+", sl.text)
-            if any("?" in u and "=" in u for u in urls):
-                yield Hit(
-                    "shell.query",
-                    "tool.web",
-                    L2,
-                    at,
-                    at,
-                    "requests a URL with parameters",
-                    {"url": urls[0]},
-                )
+            yield from _shell_line_hits(sl, f.start + 1 + sl.line, local)
+
+
+def rule_inline_code(ctx: RuleContext) -> Iterator[Hit]:
+    """Commands and Python written inline in instructions ("run `wc -l FILE`", "load it with
+    `import pandas as pd; ...`"): the same demands as in a code block. Tables (reference
+    data) and lines that do not instruct are skipped."""
+    local = _local_modules(ctx)
+    for snippet in inline_snippets(ctx.doc):
+        i = snippet.line
+        if ctx.doc.table_at(i) is not None or not is_instruction(ctx.doc.lines[i]):
+            continue
+        if snippet.kind == "python":
+            yield Hit(
+                "python.inline",
+                "gen.code.python",
+                L1,
+                i,
+                i,
+                "writes Python inline",
+                {"code": snippet.code},
+            )
+            yield from _python_import_hits(snippet.code, i, local)
+            continue
+        yield Hit(
+            "inline.command", "tool.exec", L1, i, i, "runs a command", {"command": snippet.code}
+        )
+        for sl in shell_lines(snippet.code):
+            yield from _shell_line_hits(sl, i, local)
 
 
 _SQL_L3 = re.compile(r"\bWITH\s+(?:RECURSIVE\s+)?\w+\s+AS\s*\(|/\*\+|\bEXPLAIN\b", re.I)
@@ -379,6 +528,7 @@ def rule_sql_blocks(ctx: RuleContext) -> Iterator[Hit]:
 _JS_L3 = re.compile(r"\basync\b|\bawait\b|\bPromise\.|\bdocument\.|addEventListener|querySelector")
 _NODE = re.compile(r"\brequire\(['\"](?:fs|path|child_process)|\bprocess\.|\bfs\.\w+\(")
 _JS_DOM = re.compile(r"\bdocument\.|\bwindow\.|\bReact\b|<[A-Z]\w*[\s/>]")
+_JS_FETCH = re.compile(r"\bfetch\(|\baxios\.(?:get|post)\(|\bhttps?\.get\(")
 _JS_L2 = re.compile(r"\brequire\(|^\s*import\s.+\sfrom\s", re.M)
 
 
@@ -397,6 +547,11 @@ def rule_js_blocks(ctx: RuleContext) -> Iterator[Hit]:
             and f.lang not in {"jsx", "tsx"}
         )
         yield Hit("js.block", "gen.code.javascript", level, f.start, f.end, note, {"node": node})
+        dom = bool(_JS_DOM.search(f.body)) or f.lang in {"jsx", "tsx"}
+        if node or (not dom and "require(" in f.body):
+            yield Hit("js.run", "tool.exec", L2, f.start, f.end, "writes a Node script and runs it")
+        if _JS_FETCH.search(f.body):
+            yield Hit("js.fetch", "tool.web", L1, f.start, f.end, "fetches from the web")
 
 
 _HTML_L3 = re.compile(r"@media\b|\baria-|<canvas\b|\bgrid-template|<path\s[^>]*\bd=", re.I)
@@ -526,12 +681,37 @@ _REGEX_L3 = re.compile(r"\(\?[=!]|\(\?<[=!]|\(\?P?<\w+>")
 _REGEX_L2 = re.compile(r"\((?!\?)|\||\\b|\^|\$")
 
 
+_REGEX_PROSE = re.compile(r"\b(?:regex(?:es)?|regular expressions?|pattern)\b", re.I)
+_REGEX_META = re.compile(r"\\[dwsb]|\[[^\]]+\]|[+*?]\)?|\{\d+(?:,\d*)?\}|^\^|\$$|\|")
+
+
+def _regex_level(pat: str) -> Level:
+    return L3 if _REGEX_L3.search(pat) else L2 if _REGEX_L2.search(pat) else L1
+
+
 def rule_regexes(ctx: RuleContext) -> Iterator[Hit]:
+    """Regular expressions in code, and ones an instruction gives inline ("match them with the
+    pattern `INV-\\d{6}`")."""
+    for i in range(ctx.doc.body_start, len(ctx.doc.lines)):
+        line = ctx.doc.lines[i]
+        if ctx.doc.in_fence[i] or "`" not in line or not _REGEX_PROSE.search(line):
+            continue
+        for code in re.findall(r"`([^`\n]+)`", line):
+            if _REGEX_META.search(code) and not is_inline_command(code, ""):
+                yield Hit(
+                    "regex.pattern",
+                    "gen.regex",
+                    _regex_level(code),
+                    i,
+                    i,
+                    "writes a regular expression",
+                    {"pattern": code},
+                )
     for f in ctx.doc.fences:
         for n, line in enumerate(f.body.split("\n")):
             for m in _REGEX_CALL.finditer(line):
                 pat = m["pat"]
-                level = L3 if _REGEX_L3.search(pat) else L2 if _REGEX_L2.search(pat) else L1
+                level = _regex_level(pat)
                 at = f.start + 1 + n
                 yield Hit(
                     "regex.pattern",
@@ -620,11 +800,24 @@ _CONSTRAINT = re.compile(
 )
 
 
+# Rules written in lower case, and limits on length, count only on lines that instruct.
+_SOFT_CONSTRAINT = re.compile(
+    r"\b(?:you must|must not|must be|you should not|never)\b|"
+    r"\b(?:at most|no more than|under|up to|maximum of|at least|fewer than) \d[\d,]* "
+    r"(?:words?|characters|chars|lines|sentences|items|bullets)\b|"
+    r"\b\d+\s*[-–]\s*\d+ (?:characters|chars)\b|\bin (?:one|a single) sentence\b",
+)  # matched on the lower-cased prose
+
+
 def rule_constraints(ctx: RuleContext) -> Iterator[Hit]:
-    """Hard rules (MUST/NEVER/Don't ...) counted per section."""
+    """Hard rules (MUST/NEVER/Don't ..., "you must", length limits) counted per section."""
     by_section: dict[int, list[int]] = {}
+    soft = {ctx.line_of(m.start()) for m in _SOFT_CONSTRAINT.finditer(ctx.prose_lower)}
     for i in range(ctx.doc.body_start, len(ctx.doc.lines)):
-        if ctx.doc.in_fence[i] or not _CONSTRAINT.search(ctx.doc.lines[i]):
+        if ctx.doc.in_fence[i]:
+            continue
+        line = ctx.doc.lines[i]
+        if not _CONSTRAINT.search(line) and not (i in soft and is_instruction(line)):
             continue
         heading = ctx.doc.purpose_heading(i)
         by_section.setdefault(heading.line if heading else -1, []).append(i)
@@ -787,9 +980,64 @@ def rule_file_trees(ctx: RuleContext) -> Iterator[Hit]:
 
 
 _FORMATS = tuple((fmt, re.compile(fmt.pattern), literal_keys(fmt.pattern)) for fmt in FILE_FORMATS)
+# What makes a file format a demand on the model: the instruction has it build, read or change
+# such a file itself. Only processing (not counting lines, not passing the file along) makes CSV
+# a coding task.
+_FORMAT_WORK = re.compile(
+    r"\b(?:creat|generat|build|writ|produc|export|fill|edit|updat|modif|read|pars|extract|load|"
+    r"analy[sz]|convert|merg|split|open|sav|render|design|make|add|insert|append)\w*",
+    re.I,
+)
+_CSV_WORK = re.compile(
+    r"\b(?:pars|aggregat|group|merg|join|pivot|clean|transform|filter|dedup\w*|load|comput|"
+    r"calculat|sum|averag|analy[sz]|reshap|normali[sz])\w*",
+    re.I,
+)
+_NEGATION = re.compile(
+    r"\b(?:don'?t|do not|never|without|avoid|instead of|rather than|not|no)\b[\w\s'-]{0,24}$",
+    re.I,
+)
+
+
+def _does_format_work(fmt: FileFormat, line: str) -> bool:
+    work = _CSV_WORK if fmt.id == "csv" else _FORMAT_WORK
+    return any(not _NEGATION.search(line[: m.start()]) for m in work.finditer(line))
+
+
+def _described_formats(ctx: RuleContext) -> Iterator[Hit]:
+    """A skill whose description says it reads or builds a binary format ("Read and generate
+    Excel files") demands the library for it, however its body talks about the format."""
+    doc = ctx.doc
+    line = next(
+        (
+            i
+            for i in range(1, max(doc.frontmatter_end, 0))
+            if doc.lines[i].startswith("description:")
+        ),
+        None,
+    )
+    if line is None:
+        return
+    text = doc.lines[line]
+    for fmt, regex, _ in _FORMATS:
+        if fmt.library is not None and regex.search(text) and _does_format_work(fmt, text):
+            yield Hit(
+                f"format.{fmt.id}",
+                fmt.primitive,
+                fmt.level,
+                line,
+                line,
+                f"handles {fmt.id.upper()} files (the skill's description)",
+                {"format": fmt.id, "library": fmt.library},
+            )
 
 
 def rule_file_formats(ctx: RuleContext) -> Iterator[Hit]:
+    """A file format the model must handle itself. Only on instructions to build, read or
+    change such a file, and not where a command or bundled script on the line does the work
+    (``pdftotext``, ``pandoc``, ``wc -l``): that needs the command, not code."""
+    command_lines = {s.line for s in inline_snippets(ctx.doc) if s.kind == "command"}
+    yield from _described_formats(ctx)
     for fmt, regex, keys in _FORMATS:
         if keys is not None and not any(k in ctx.prose for k in keys):
             continue
@@ -797,6 +1045,13 @@ def rule_file_formats(ctx: RuleContext) -> Iterator[Hit]:
         for m in regex.finditer(ctx.prose):
             line = ctx.line_of(m.start())
             if line in seen or len(seen) >= 3 or ctx.doc.table_at(line) is not None:
+                continue
+            text = ctx.doc.lines[line]
+            if (
+                line in command_lines
+                or not is_instruction(text)
+                or not _does_format_work(fmt, text)
+            ):
                 continue
             seen.add(line)
             yield Hit(
@@ -822,25 +1077,62 @@ _LIBRARIES_RE = re.compile(
 )
 
 
-def rule_named_libraries(ctx: RuleContext) -> Iterator[Hit]:
-    if not any(name in ctx.prose for name in _LIBRARY_BY_SPELLING):
+def _library_mentions(doc: Document) -> Iterator[tuple[int, Library, str]]:
+    """(line, library, spelling) for every library named in prose, except where the text says
+    not to use it ("don't use pandas", "without numpy")."""
+    if not any(name in doc.text for name in _LIBRARY_BY_SPELLING):
         return
+    for i in range(doc.body_start, len(doc.lines)):
+        line = doc.lines[i]
+        if doc.in_fence[i]:
+            continue
+        for m in _LIBRARIES_RE.finditer(line):
+            if not _NEGATION.search(line[: m.start()]):
+                yield i, _LIBRARY_BY_SPELLING[m.group(0)], m.group(0)
+
+
+def instructed_libraries(doc: Document) -> list[tuple[int, Library]]:
+    """Libraries an instruction tells the agent to use, first mention of each."""
+    out: dict[str, tuple[int, Library]] = {}
+    for i, lib, _ in _library_mentions(doc):
+        if lib.name not in out and is_instruction(doc.lines[i]) and doc.table_at(i) is None:
+            out[lib.name] = (i, lib)
+    return list(out.values())
+
+
+def rule_named_libraries(ctx: RuleContext) -> Iterator[Hit]:
+    """Libraries named in prose; one the agent is told to use for Python is also a script to
+    write and run (tool.exec L2)."""
     count: dict[str, int] = {}
-    for m in _LIBRARIES_RE.finditer(ctx.prose):
-        lib = _LIBRARY_BY_SPELLING[m.group(0)]
+    ran = False
+    for line, lib, spelling in _library_mentions(ctx.doc):
         count[lib.name] = count.get(lib.name, 0) + 1
         if count[lib.name] > 2:
             continue
-        line = ctx.line_of(m.start())
         yield Hit(
             f"library.{lib.name}",
             lib.primitive,
             lib.level,
             line,
             line,
-            f"uses {m.group(0)}",
+            f"uses {spelling}",
             {"library": lib.name},
         )
+        if (
+            not ran
+            and lib.ecosystem == "pip"
+            and lib.primitive == "gen.code.python"
+            and is_instruction(ctx.doc.lines[line])
+        ):
+            ran = True
+            yield Hit(
+                "python.run",
+                "tool.exec",
+                L2,
+                line,
+                line,
+                f"writes and runs a script with {spelling}",
+            )
 
 
 _WEIGHT = re.compile(r"(?P<label>[A-Za-z][A-Za-z-]*)\s*(?:\(|:)?\s*(?P<pct>\d{1,3})\s*%")
@@ -885,6 +1177,7 @@ RULES: tuple[Rule, ...] = (
     rule_phrases,
     rule_python_blocks,
     rule_shell_blocks,
+    rule_inline_code,
     rule_sql_blocks,
     rule_js_blocks,
     rule_html_blocks,

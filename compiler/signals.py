@@ -62,7 +62,8 @@ PATTERN_SIGNALS: tuple[PatternSignal, ...] = (
         "logic.constraints",
         "reason.logic",
         L2,
-        r"\b(?:satisf(?:y|ies|ying) (?:all|every|each|the) (?:constraints?|requirements?|rules?)|"
+        r"\b(?:satisf(?:y|ies|ying) (?:all |every |each |the ){1,2}(?:constraints?|requirements?|"
+        r"rules?)|"
         r"subject to (?:the )?constraints?|compatibility matrix|conflicting (?:constraints|"
         r"requirements|licen[cs]es))\b",
         "combines several constraints",
@@ -134,10 +135,19 @@ PATTERN_SIGNALS: tuple[PatternSignal, ...] = (
         "prose.multi",
         "gen.text.prose",
         L2,
-        r"\b(?:write|draft|compose|create|produce)\s+(?:a |an |the |your |each )?(?:\w+ )?"
+        r"\b(?:write|draft|compose|create|produce)\s+(?:a |an |the |your |each )?"
+        r"(?:[\w,.-]+ ){0,2}"
         r"(?:blog posts?|articles?|essays?|newsletters?|press releases?|cover letters?|"
-        r"landing page copy|case stud(?:y|ies)|email sequences?|multi-paragraph \w+)\b",
+        r"landing page copy|case stud(?:y|ies)|[\w-]*email sequences?|multi-paragraph \w+)\b",
         "writes multi-paragraph prose",
+    ),
+    PatternSignal(
+        "prose.rewrite",
+        "gen.text.prose",
+        L2,
+        r"\brewrite (?:the|this|their|your|each) (?:\w+ )?(?:draft|text|copy|post|article|email|"
+        r"page|paragraph|section)s?\b",
+        "rewrites prose",
     ),
     PatternSignal(
         "prose.long_form",
@@ -166,11 +176,23 @@ PATTERN_SIGNALS: tuple[PatternSignal, ...] = (
         "asks for a named output format",
     ),
     PatternSignal(
+        "format.shape",
+        "follow.format",
+        L1,
+        r"\b(?:(?:answer|reply|respond)\s+with\s+(?:one\s+line|a\s+single\s+\w+|one\s+\w+|"
+        r"only|exactly|just|the\s+[\w\s]{1,25}?\s+only)\b|"
+        r"in\s+(?:\w+\s+)?bullet\s+points\b|"
+        r"one\s+(?:line|row|paragraph|bullet|object|entry|section)\s+(?:per|for\s+each)\b|"
+        r"with\s+(?:one|two|three|\d)\s+decimals?\b|as\s+a\s+percentage\b|"
+        r"(?:list|report)\s+each\s+\w+\s+with\s+(?:its|their)\b|comparison\s+table\b)",
+        "asks for an exact answer shape",
+    ),
+    PatternSignal(
         "format.template",
         "follow.format",
         L2,
-        r"\b(?:use|follow|fill (?:in|out)) (?:this|the following|the|these) (?:structure|"
-        r"format|template|schema|layout)\b",
+        r"\b(?:(?:use|follow|fill (?:in|out)) (?:this|the following|the|these) (?:structure|"
+        r"format|template|schema|layout)\b|fill (?:it|them) (?:in|out)\b)",
         "asks to conform to a template",
     ),
     PatternSignal(
@@ -252,6 +274,15 @@ PATTERN_SIGNALS: tuple[PatternSignal, ...] = (
         "reads large files in parts",
     ),
     PatternSignal(
+        "read.named",
+        "tool.file.read",
+        L1,
+        r"\b(?:read|open|inspect|view|look at|summari[sz]e|load) (?:(?:the (?:file )?)?"
+        r"`[^`\s]+\.[a-z0-9]{1,5}`|(?:the )?(?:file(?:'s)? )?(?:header|first "
+        r"(?:\w+ ){0,2}(?:rows|lines))\b)",
+        "reads a named file",
+    ),
+    PatternSignal(
         "read.multi",
         "tool.file.read",
         L2,
@@ -274,6 +305,35 @@ PATTERN_SIGNALS: tuple[PatternSignal, ...] = (
         r"\b(?:save|write) (?:it|the (?:result|results|output|file|report|document)|"
         r"results) (?:to|in|into|as)\b",
         "writes an output file",
+    ),
+    PatternSignal(
+        "write.named",
+        "tool.file.write",
+        L1,
+        r"\b(?:(?:save|write|create|update|export|store|copy|collect|dump|append)\b"
+        r"(?<!its export)(?<!the export)(?<!an export)(?<!its update)(?<!the update)"
+        r"(?<!an update)(?<!a copy)(?<!the copy)[^.;`]{0,50}?"
+        r"`[^`\s]+\.[a-z0-9]{1,5}`|"
+        r"(?:create|write|produce|generate|save|build) (?:a |an |the |one |a single )"
+        r"(?:valid |new |separate |single )?(?:[\w.-]+ ){0,2}files?\b|"
+        r"save (?:it|them|the file|your changes)(?=[.,;]|\s*$))",
+        "writes a named file",
+    ),
+    PatternSignal(
+        "exec.run",
+        "tool.exec",
+        L1,
+        r"\brun (?:the |a |this |that |your |all )?(?:\w+ )?(?:test suite|tests|linter|build|"
+        r"script|command|migration|query|profiler|checks?|analysis)\b",
+        "runs a command",
+    ),
+    PatternSignal(
+        "python.script",
+        "gen.code.python",
+        L1,
+        r"\b(?:write|create) (?:a |the )?(?:small |short |quick |simple )?python "
+        r"(?:script|program)\b",
+        "writes a Python script",
     ),
     PatternSignal(
         "exec.script",

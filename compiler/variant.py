@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from compiler.deps import EnvManifest
 from compiler.edits import Edit
 from compiler.envsetup import PresenceCache, render_env_note
+from compiler.explicit import ExplicitPath
 from compiler.gaps import Gap, GapReport, Transform, Unmeasured
 from compiler.guard import GuardResult
 from compiler.llm.structured import LlmCallReport
@@ -53,6 +54,7 @@ class Provenance(BaseModel):
     unmeasured: tuple[Unmeasured, ...] = ()
     transforms: tuple[Transform, ...] = ()
     edits: tuple[Edit, ...] = ()
+    explicit: ExplicitPath | None = None  # the explicit path for a model no path fits
     guard: GuardResult
     timings_ms: dict[str, float] = Field(default_factory=dict)
     compiled_at: str

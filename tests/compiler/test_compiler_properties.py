@@ -29,6 +29,10 @@ PIECES = [
     "Create this layout:\n\n```\napp/\n├── main.py\n└── README.md\n```\n",
     "Fetch all the source URLs, then combine the results into `digest.md`.\n",
     "Plain prose without any demand at all.\n",
+    "1. Load `in{n}.csv` with pandas and sum the amounts; then check the sum\n"
+    "2. Optionally, plot them with matplotlib\n3. Run `scripts/total.py --help`\n"
+    "4. Reply with the total\n\nThe bundled `scripts/total.py` does steps 1-2:\n\n"
+    "```bash\npython3 scripts/total.py in{n}.csv\n```\n",
     "   indented text: ` unbalanced backtick and * stray stars **\n",
 ]
 
@@ -56,7 +60,15 @@ def profiles(draw: st.DrawFn) -> TCP:
 
 @given(skills(), profiles(), st.booleans())
 def test_compiles_cleanly_and_edits_pass_the_guard(text: str, tcp: TCP, parallel: bool) -> None:
-    skill = parse_skill(text, {"references/s.md": b"s", "references/r1.md": b"r"})
+    skill = parse_skill(
+        text,
+        {
+            "references/s.md": b"s",
+            "references/r1.md": b"r",
+            "scripts/total.py": b"import argparse\np = argparse.ArgumentParser()\n"
+            b"p.add_argument('csv')\np.parse_args()\n",
+        },
+    )
     result = compile_skill(
         skill, tcp=tcp, harness=HarnessFacts(parallel_tool_calls=parallel, subagents=parallel)
     )

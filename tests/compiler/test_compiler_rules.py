@@ -136,10 +136,13 @@ def test_js_blocks_and_node_detection(make_skill: MakeSkill) -> None:
     dom = make_skill(
         "# J\n\n```js\nconst el = document.querySelector('#a');\nawait fetch(u);\n```\n"
     )
-    (n,) = hits(rule_js_blocks, node)
-    (d,) = hits(rule_js_blocks, dom)
+    n, n_run = hits(rule_js_blocks, node)
+    d, d_fetch = hits(rule_js_blocks, dom)
     assert (n.level, n.detail["node"]) == (L.L2, True)
     assert (d.level, d.detail["node"]) == (L.L3, False)
+    # A Node script is also run (tool.exec L2); browser code that fetches needs the web.
+    assert (n_run.rule, n_run.primitive, n_run.level) == ("js.run", "tool.exec", L.L2)
+    assert (d_fetch.rule, d_fetch.primitive, d_fetch.level) == ("js.fetch", "tool.web", L.L1)
 
 
 def test_html_blocks(make_skill: MakeSkill) -> None:
@@ -253,8 +256,18 @@ def test_named_libraries_ignore_ordinary_words(make_skill: MakeSkill) -> None:
     s = make_skill(
         "# L\n\nUse pandas for tables and BeautifulSoup for HTML. Open pull requests weekly.\n"
     )
-    libs = {h.detail["library"] for h in hits(rule_named_libraries, s)}
+    found = hits(rule_named_libraries, s)
+    libs = {h.detail["library"] for h in found if h.rule.startswith("library.")}
     assert libs == {"pandas", "bs4"}
+    # Told to use a Python library: a script to write and run.
+    assert [(h.rule, h.primitive, h.level) for h in found if not h.rule.startswith("library.")] == [
+        ("python.run", "tool.exec", L.L2)
+    ]
+
+
+def test_named_libraries_skip_what_the_text_rules_out(make_skill: MakeSkill) -> None:
+    s = make_skill("# L\n\nDon't use pandas for this; never reach for numpy either.\n")
+    assert hits(rule_named_libraries, s) == []
 
 
 def test_weights(make_skill: MakeSkill) -> None:
