@@ -65,7 +65,7 @@ def demo(
 
     Everything goes to a temporary folder removed at the end. Needs a clone of the
     repository (examples/, profiles/) and the openai SDK; the local model needs
-    `pip install -e '.[local,openai]'`.
+    `CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install -e '.[local,openai]'` (a portable build).
     """
     from rich.console import Console
 
