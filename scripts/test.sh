@@ -2,7 +2,9 @@
 # The project's test command (README, CI). Creates the virtual environments it needs under
 # .venvs/ from pinned versions (scripts/constraints.txt), then runs, in order:
 #
-#   1. lint + types, and the main test suite                  (.venvs/main)
+#   1. lint + types, and the main test suite                  (.venvs/main); its Jaeger tier
+#      (tests/jaeger) runs a real Jaeger v2, built with Go once into the build cache
+#      (scripts/jaeger.sh)
 #   2. the SDK matrix: each supported openai/anthropic major, pinned, in its own environment
 #   3. the newest releases: the newest openai 2.x/3.x and anthropic 1.x/2.x of the day and the
 #      newest of everything else, unpinned; a failure here is a compatibility bug to fix
@@ -16,6 +18,7 @@
 # Environment:
 #   SKVM_SKIP_NEWEST=1        skip tier 3 (says so)
 #   SKVM_SKIP_LOCAL_MODEL=1   skip tier 4 (says so)
+#   SKVM_SKIP_JAEGER=1        do not build Jaeger; tests/jaeger is skipped (says so)
 #   SKVM_LLAMA_NATIVE=1       build llama.cpp for this CPU only (-march=native), cached separately
 #   SKVM_BUILD_CACHE=DIR      where slow builds are kept between runs and clones
 #                             (default: ~/.cache/skvm-shim-build)
@@ -88,6 +91,32 @@ timed "ruff" bash -c "'$MAIN/ruff' format --check skvm_shim adapters compiler te
 
 log "mypy"
 timed "mypy" "$MAIN/mypy"
+
+# Jaeger v2 for tests/jaeger, built from the Go module tools/jaeger pins (go.sum included) into
+# the build cache, once (about 10 minutes on one core the first time). A failed build does not
+# stop the run: tests/jaeger is skipped and every skipped test prints go's error.
+build_jaeger() {
+  if [[ -n "${SKVM_SKIP_JAEGER:-}" ]]; then
+    export SKVM_JAEGER_UNAVAILABLE="SKVM_SKIP_JAEGER is set"
+    echo "  SKIPPED (SKVM_SKIP_JAEGER is set)"
+    return
+  fi
+  local err bin
+  err=$(mktemp)
+  if bin=$(SKVM_BUILD_CACHE="$BUILD_CACHE" bash "$ROOT/scripts/jaeger.sh" build 2>"$err"); then
+    cat "$err"
+    export SKVM_JAEGER_BIN="$bin"
+  else
+    cat "$err"
+    SKVM_JAEGER_UNAVAILABLE="the Go build failed: $(grep -v '^  building' "$err" | tail -n 5 \
+      | tr '\n' ' ')"
+    export SKVM_JAEGER_UNAVAILABLE
+    echo "  Jaeger build FAILED; tests/jaeger will be skipped with: $SKVM_JAEGER_UNAVAILABLE"
+  fi
+  rm -f "$err"
+}
+log "Jaeger for tests/jaeger (built once into $BUILD_CACHE)"
+timed "build jaeger (cached)" build_jaeger
 
 log "main test suite"
 # shellcheck disable=SC2086

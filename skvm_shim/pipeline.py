@@ -38,12 +38,12 @@ from skvm_shim.skills.model import Skill
 from skvm_shim.skills.registry import SkillRegistry
 from skvm_shim.store import Store, join_key
 from skvm_shim.telemetry import semconv
+from skvm_shim.telemetry.session_roots import SessionRoots
 from skvm_shim.telemetry.spans import (
     end_span,
     record_fault,
     session_context,
     set_attributes,
-    start_session_root,
     start_span,
 )
 from skvm_shim.telemetry.tool_outcome import judge_tool_result
@@ -141,6 +141,7 @@ class Pipeline:
         self.on_compile_request = on_compile_request
         self.detector = Detector(registry, on_new_skill=self._persist_skill)
         self.sessions = SessionTracker(store)
+        self.roots = SessionRoots(tracer)
         self.selector = VariantSelector(store) if store is not None else None
         self.model_keys = ModelKeys(store)
         self.env_notes: EnvNotes | None = None
@@ -189,10 +190,14 @@ class Pipeline:
             try:
                 session, new_session = self.sessions.resolve(request, harness)
                 if new_session:
-                    session.root_span_id = start_session_root(
-                        self.tracer, session_id=session.id, harness=harness, start_ns=start_ns
-                    )
                     session.tool_results_seen = _results_before_last_turn(request)
+                session.root_span_id = self.roots.call_started(
+                    session.id,
+                    harness,
+                    start_ns,
+                    previous_root=None if new_session else session.root_span_id,
+                    resume_from_ns=session.last_end_ns,
+                )
             except Exception as exc:
                 parse_error = parse_error or exc
         model = (request.model if request else None) or _str(info.body.get("model")) or "unknown"
@@ -257,6 +262,10 @@ class Pipeline:
             self._guard(call, "log", lambda: call_log.emit(call))
         self._guard(call, "session", lambda: self._touch_session(session, request))
         return call
+
+    def close(self) -> None:
+        """End the open session root spans (the shim stops); calls still work after it."""
+        self.roots.close()
 
     def _guard(self, call: Call, stage: str, fn: Callable[[], None]) -> None:
         try:
@@ -564,6 +573,7 @@ class Call:
         end_ns = time.time_ns()
         if self.session is not None:
             self.session.last_end_ns = end_ns
+            self.pipeline.roots.call_ended(self.session.id, end_ns)
         if self.span is not None:
             end_span(self.span, error_type=error_type, end_ns=end_ns)
 

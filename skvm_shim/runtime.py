@@ -93,7 +93,9 @@ class Runtime:
             pass
 
     def close(self) -> None:
-        """Flush queued state and release the store and an owned tracer provider."""
+        """End open session spans, flush queued state, release the store and an owned provider."""
+        with contextlib.suppress(Exception):
+            self.pipeline.close()  # before the provider shuts down, so the roots are exported
         if self.compile_worker is not None:
             self.compile_worker.stop()
         flush = getattr(self.replayer, "flush", None)

@@ -48,6 +48,8 @@ SYNTHETIC = "skvm.synthetic"
 TOOL_OUTCOME = "skvm.tool.outcome"
 TOOL_OUTCOME_REASON = "skvm.tool.outcome_reason"
 STREAM_CUT = "skvm.stream.incomplete"
+SESSION_RESUMED = "skvm.session.resumed"
+"""On a session root segment opened by a call that continued a session whose root had ended."""
 
 # Solidification (skvm_shim/jit): on the LLM span of a replayed step, and template events.
 JIT_REPLAYED = "skvm.jit.replayed"

@@ -59,32 +59,58 @@ def make_tracer(provider: TracerProvider, version: str) -> Tracer:
 
 
 def start_session_root(
-    tracer: Tracer, *, session_id: str, harness: str, start_ns: int | None = None
-) -> int | None:
-    """Emit the session's root span (trace id = session id); returns its span id."""
+    tracer: Tracer,
+    *,
+    session_id: str,
+    harness: str,
+    start_ns: int | None = None,
+    previous_root: int | None = None,
+) -> tuple[Span | None, int | None]:
+    """Start the session's root span (trace id = session id), left open: (span, span id).
+
+    ``previous_root``: the span id of the session's earlier root (a resumed session), linked and
+    marked with ``skvm.session.resumed``. The caller ends the span (``session_roots``).
+    """
     try:
+        attributes: dict[str, AttributeValue] = {
+            semconv.OPERATION: "invoke_agent",
+            "gen_ai.agent.name": harness,
+            semconv.CONVERSATION_ID: session_id,
+            semconv.HARNESS: harness,
+        }
+        links = []
+        if previous_root is not None:
+            attributes[semconv.SESSION_RESUMED] = True
+            links.append(
+                trace.Link(
+                    SpanContext(
+                        trace_id=int(session_id, 16),
+                        span_id=previous_root,
+                        is_remote=False,
+                        trace_flags=TraceFlags(TraceFlags.SAMPLED),
+                    )
+                )
+            )
         token = _FORCED_TRACE_ID.set(int(session_id, 16))
         try:
             span = tracer.start_span(
                 f"invoke_agent {harness}",
                 context=otel_context.Context(),
                 kind=SpanKind.INTERNAL,
-                attributes={
-                    semconv.OPERATION: "invoke_agent",
-                    "gen_ai.agent.name": harness,
-                    semconv.CONVERSATION_ID: session_id,
-                    semconv.HARNESS: harness,
-                },
+                attributes=attributes,
+                links=links,
                 start_time=start_ns,
             )
         finally:
             _FORCED_TRACE_ID.reset(token)
-        span.end(end_time=start_ns)
         ctx = span.get_span_context()
-        return ctx.span_id if ctx.is_valid else None
+        if not ctx.is_valid:
+            span.end(end_time=start_ns)
+            return None, None
+        return span, ctx.span_id
     except Exception:
         log.debug("session root span failed", exc_info=True)
-        return None
+        return None, None
 
 
 def session_context(session_id: str, root_span_id: int | None) -> otel_context.Context | None:

@@ -1,10 +1,10 @@
 """A small OTLP/HTTP trace receiver: what Jaeger's collector port (4318) does, for tests and demos.
 
-No Jaeger or OpenTelemetry Collector can be installed from this project's registries, so tests
-export real OTLP/HTTP (protobuf or JSON) to this receiver instead. It decodes the export requests
-with the official ``opentelemetry-proto`` messages and can append each batch to a file in OTLP
-JSON Lines, which Jaeger UI's "Upload JSON" accepts, so a trace recorded here can be opened in any
-Jaeger later.
+Tests that must run everywhere export real OTLP/HTTP (protobuf or JSON) to this receiver, in
+process; tests/jaeger exports to a real Jaeger, which needs a Go build. It decodes the export
+requests with the official ``opentelemetry-proto`` messages and can append each batch to a file in
+OTLP JSON Lines, which Jaeger UI's "Upload JSON" accepts, so a trace recorded here can be opened
+in any Jaeger later.
 """
 
 from __future__ import annotations

@@ -191,10 +191,15 @@ def test_one_session_is_one_trace_with_tool_spans(store: Store) -> None:
             {"role": "tool", "tool_call_id": "c2", "content": "42 rows"},
         )
     )
+    assert not env.spans("invoke_agent")  # open while the session goes on
+    env.pipeline.close()
     (root,) = env.spans("invoke_agent")
     llm = env.spans()
     tools = env.spans("execute_tool")
     assert len(llm) == 3
+    # The root covers the session: from its first call's start to its last call's end.
+    assert root.start_time == min(s.start_time for s in (*llm, *tools))
+    assert root.end_time == max(s.end_time for s in (*llm, *tools))
     assert [t.attributes["skvm.tool.outcome"] for t in tools] == ["failure", "success"]
     assert tools[0].status.status_code is StatusCode.ERROR
     assert tools[1].status.status_code is StatusCode.UNSET

@@ -210,6 +210,8 @@ def test_interleaved_conversations_get_their_own_traces(store: Store) -> None:
     assert b == b_again != a
     tools = env.traces("execute_tool")
     assert tools == {a: {"call_a1", "call_a2"}, b: {"call_b1", "call_b2"}}
+    assert not env.traces("invoke_agent")  # the roots stay open while their sessions go on
+    env.pipeline.close()
     roots = env.traces("invoke_agent")
     assert set(roots) == {a, b}
 
@@ -220,6 +222,13 @@ def test_a_restart_keeps_recognising_a_continuation(tmp_path: Path) -> None:
     env = Env(first)
     a = env.call(chat(*A[:2]))
     b = env.call(chat(*B[:2]))
+    env.pipeline.close()  # what the exit of the first process does
+    first_roots = {
+        f"{s.context.trace_id:032x}": s.context.span_id
+        for s in env.exporter.get_finished_spans()
+        if s.name.startswith("invoke_agent")
+    }
+    assert set(first_roots) == {a, b}
     first.close()
 
     second = Store.open(path)
@@ -228,8 +237,18 @@ def test_a_restart_keeps_recognising_a_continuation(tmp_path: Path) -> None:
         restarted = Env(second)
         assert restarted.call(chat(*A)) == a
         assert restarted.call(chat(*B)) == b
-        assert not restarted.traces("invoke_agent")  # no new root: the same traces go on
         other = restarted.call(chat(A[0], result("call_a1", "changed")))
         assert other not in (a, b)
+        restarted.pipeline.close()
+        # The same traces go on, each under a new root segment linked to the first one.
+        resumed = [
+            s
+            for s in restarted.exporter.get_finished_spans()
+            if s.name.startswith("invoke_agent") and s.attributes.get("skvm.session.resumed")
+        ]
+        assert {f"{s.context.trace_id:032x}" for s in resumed} == {a, b}
+        for span in resumed:
+            trace_id = f"{span.context.trace_id:032x}"
+            assert [link.context.span_id for link in span.links] == [first_roots[trace_id]]
     finally:
         second.close()
