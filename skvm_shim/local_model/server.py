@@ -92,11 +92,14 @@ def _tail(path: Path, lines: int = _TAIL_LINES) -> str:
         return ""
 
 
+def _loopback_opener() -> urllib.request.OpenerDirector:
+    """No proxies: an HTTP(S)_PROXY in the environment must not see (or break) loopback traffic."""
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def _served_models(base_url: str, timeout: float) -> list[str] | None:
-    # No proxies: an HTTP(S)_PROXY in the environment must not see (or break) loopback traffic.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with opener.open(f"{base_url}/models", timeout=timeout) as resp:
+        with _loopback_opener().open(f"{base_url}/models", timeout=timeout) as resp:
             body = json.load(resp)
     except (OSError, ValueError, urllib.error.URLError):
         return None
@@ -268,9 +271,8 @@ def _warm_up(handle: LocalModelServer, timeout: float) -> None:
     body = json.dumps({"prompt": "Hi", "max_tokens": 1, "temperature": 0}).encode()
     url = f"{handle.base_url}/completions"  # http://<loopback>:<port>/v1, built by serve()
     request = urllib.request.Request(url, body, {"Content-Type": "application/json"})  # noqa: S310
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with opener.open(request, timeout=timeout) as resp:
+        with _loopback_opener().open(request, timeout=timeout) as resp:
             resp.read()
     except urllib.error.HTTPError as exc:
         detail = exc.read(500).decode("utf-8", "replace")
